@@ -1,0 +1,61 @@
+import type { RawBody } from './signature.js'
+
+const consumedFix = Symbol.for('inkless-webhooks.body-consumed')
+
+/** Marks a request whose body an upstream parser already read without keeping the bytes. */
+export interface ConsumedBody {
+  readonly [consumedFix]: string
+}
+
+/** What an adapter hands to `handle()`: the bytes, a stream of them, or a consumed marker. */
+export type BodySource = RawBody | AsyncIterable<Uint8Array | string> | ConsumedBody
+
+/** `fix` tells the user how to keep the raw body (it becomes part of the 500 answer). */
+export const consumedBody = (fix: string): ConsumedBody => ({ [consumedFix]: fix })
+
+const PARSED_FIX =
+  'pass the raw request bytes (a Buffer, Uint8Array or string), not the parsed body.'
+
+/** The fix to report when the body is not raw bytes any more; undefined when it is. */
+export function consumedBodyFix(source: unknown): string | undefined {
+  if (typeof source !== 'object' || source === null || source instanceof Uint8Array)
+    return undefined
+  if (consumedFix in source) return (source as ConsumedBody)[consumedFix]
+  return Symbol.asyncIterator in source ? undefined : PARSED_FIX
+}
+
+export type ReadResult = RawBody | 'too-large'
+
+const encoder = new TextEncoder()
+
+/**
+ * Collects a body, stopping as soon as it exceeds `limit` bytes: the iterator is returned
+ * early, so the remaining bytes are never read.
+ */
+export async function readBody(
+  source: RawBody | AsyncIterable<Uint8Array | string>,
+  limit: number,
+): Promise<ReadResult> {
+  if (typeof source === 'string') {
+    // A UTF-16 unit takes 1 to 3 UTF-8 bytes: only count the bytes when it is not obvious.
+    if (source.length * 3 <= limit) return source
+    return source.length > limit || encoder.encode(source).byteLength > limit ? 'too-large' : source
+  }
+  if (source instanceof Uint8Array) return source.byteLength > limit ? 'too-large' : source
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for await (const chunk of source) {
+    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk
+    total += bytes.byteLength
+    if (total > limit) return 'too-large'
+    chunks.push(bytes)
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array
+  const body = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body
+}

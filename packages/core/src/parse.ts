@@ -1,0 +1,64 @@
+import {
+  type InklessEvent,
+  type InklessUnknownEvent,
+  type InklessVerificationRequest,
+  isInklessEventName,
+} from './events.js'
+import type { RawBody } from './signature.js'
+
+export type ParseResult =
+  | { readonly ok: true; readonly kind: 'event'; readonly event: InklessEvent }
+  | { readonly ok: true; readonly kind: 'unknown-event'; readonly event: InklessUnknownEvent }
+  | {
+      readonly ok: true
+      readonly kind: 'verification'
+      readonly verification: InklessVerificationRequest
+    }
+  | { readonly ok: false; readonly reason: string }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Decodes UTF-8 and parses JSON; undefined when either fails. */
+export function parseJson(rawBody: RawBody): unknown {
+  try {
+    return JSON.parse(typeof rawBody === 'string' ? rawBody : utf8.decode(rawBody))
+  } catch {
+    return undefined
+  }
+}
+
+const invalid = (reason: string): ParseResult => ({ ok: false, reason })
+
+/** Sorts an already-parsed JSON value into a handshake, a known or unknown event, or invalid. */
+export function classifyPayload(value: unknown): ParseResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return invalid('body is not a JSON object')
+  }
+  const payload = value as Record<string, unknown>
+  if (typeof payload.verification_secret === 'string') {
+    return { ok: true, kind: 'verification', verification: payload as InklessVerificationRequest }
+  }
+  if (typeof payload.event !== 'string' || payload.event === '') {
+    return invalid('"event" must be a non-empty string')
+  }
+  if (typeof payload.document_token !== 'string') {
+    return invalid('"document_token" must be a string')
+  }
+  if (typeof payload.timestamp !== 'string') return invalid('"timestamp" must be a string')
+  const link = payload.secure_link_id
+  if (link !== undefined && link !== null && !Number.isSafeInteger(link)) {
+    return invalid('"secure_link_id" must be an integer')
+  }
+  return isInklessEventName(payload.event)
+    ? { ok: true, kind: 'event', event: payload as unknown as InklessEvent }
+    : { ok: true, kind: 'unknown-event', event: payload as unknown as InklessUnknownEvent }
+}
+
+/**
+ * Parses a raw body into a handshake, a known event or an unknown event. Never throws:
+ * malformed input gives `{ ok: false, reason }`. It does not check the signature.
+ */
+export function parseEvent(rawBody: RawBody): ParseResult {
+  const value = parseJson(rawBody)
+  return value === undefined ? invalid('body is not valid UTF-8 JSON') : classifyPayload(value)
+}

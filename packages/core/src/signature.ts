@@ -38,6 +38,8 @@ const computed = Buffer.alloc(SIGNATURE_BYTES)
 function decodeSignature(header: string): boolean {
   return (
     header.length === SIGNATURE_CHARS &&
+    // The decoder reads only the low byte of each UTF-16 unit: refuse anything non-ASCII.
+    Buffer.byteLength(header, 'utf8') === SIGNATURE_CHARS &&
     header.charCodeAt(43) === 61 &&
     ((BASE64_VALUE[header.charCodeAt(42)] ?? 0xff) & 3) === 0 &&
     // Node's decoder skips characters outside the alphabet, so a short write means one was.

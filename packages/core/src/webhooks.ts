@@ -435,7 +435,7 @@ export function createInklessWebhooks(options: InklessWebhooksOptions = {}): Ink
           ),
         )
       }
-      return reply(500, `request body already consumed by a body parser: ${fix}`)
+      return reply(500, `request body already consumed by a body parser. ${fix}`)
     }
     const declared = getHeader(request.headers, 'content-length')
     if (declared !== undefined && Number(declared) > maxBodyBytes) return TOO_LARGE

@@ -1,0 +1,258 @@
+import { createHmac } from 'node:crypto'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  callbackName,
+  createInklessWebhooks,
+  createMemoryDedupeStore,
+  INKLESS_EVENTS,
+  isInklessWebhooks,
+  parseEvent,
+  signPayload,
+  toInklessWebhooks,
+  verifySignature,
+} from '../src/index.js'
+import { eventBody, post, SECRET } from './helpers.js'
+
+describe('signPayload / verifySignature', () => {
+  it('matches the guide: base64(HMAC-SHA256(secret, raw body))', () => {
+    const body = eventBody()
+    const expected = createHmac('sha256', SECRET).update(body).digest('base64')
+    expect(signPayload(body, SECRET)).toBe(expected)
+    expect(signPayload(Buffer.from(body), SECRET)).toBe(expected)
+    expect(verifySignature(body, expected, SECRET)).toBe(true)
+    expect(verifySignature(new Uint8Array(Buffer.from(body)), expected, SECRET)).toBe(true)
+  })
+
+  it('any one of several secrets may match (rotation)', () => {
+    const body = eventBody()
+    const sig = signPayload(body, 'new-secret')
+    expect(verifySignature(body, sig, ['old-secret', 'new-secret'])).toBe(true)
+    expect(verifySignature(body, sig, ['old-secret'])).toBe(false)
+    expect(verifySignature(body, sig, [])).toBe(false)
+  })
+
+  it('rejects non-canonical and URL-safe spellings of a valid signature', () => {
+    // Find a body whose signature contains '+' or '/', and whose last data char can be bumped.
+    let body = ''
+    let sig = ''
+    for (let i = 0; !/[+/]/.test(sig); i++) {
+      body = eventBody('document_signed', { n: i })
+      sig = signPayload(body, SECRET)
+    }
+    expect(verifySignature(body, sig.replace(/\+/g, '-').replace(/\//g, '_'), SECRET)).toBe(false)
+    const last = sig.charCodeAt(42)
+    const bumped = `${sig.slice(0, 42)}${String.fromCharCode(last + 1)}=`
+    expect(verifySignature(body, bumped, SECRET)).toBe(false)
+    expect(verifySignature(body, `${sig}=`, SECRET)).toBe(false)
+    expect(verifySignature(body, sig.slice(0, 43), SECRET)).toBe(false)
+    expect(verifySignature(body, ` ${sig.slice(1)}`, SECRET)).toBe(false)
+  })
+
+  it('never throws on nonsense', () => {
+    const nonsense: unknown[] = [undefined, null, 42, {}, [], 'x', Symbol('s')]
+    for (const a of nonsense) {
+      for (const b of nonsense) {
+        expect(verifySignature(a as string, b, SECRET)).toBe(false)
+        expect(verifySignature(eventBody(), signPayload(eventBody(), SECRET), b as string)).toBe(
+          false,
+        )
+      }
+    }
+    const sig = signPayload('x', SECRET)
+    expect(verifySignature('x', sig, [42 as unknown as string, '', SECRET])).toBe(true)
+  })
+
+  it('keeps working with many distinct secrets (bounded key cache)', () => {
+    for (let i = 0; i < 200; i++) {
+      const secret = `secret-${i}`
+      expect(verifySignature('body', signPayload('body', secret), secret)).toBe(true)
+    }
+  })
+
+  describe('properties', () => {
+    const secret = fc.string({ minLength: 1, maxLength: 64 })
+    const body = fc.uint8Array({ maxLength: 2048 })
+
+    it('sign then verify holds', () => {
+      fc.assert(
+        fc.property(body, secret, (b, s) => verifySignature(b, signPayload(b, s), s)),
+        { numRuns: 500 },
+      )
+    })
+
+    it('any byte flipped in the body fails', () => {
+      fc.assert(
+        fc.property(
+          fc.uint8Array({ minLength: 1, maxLength: 2048 }),
+          secret,
+          fc.nat(),
+          fc.integer({ min: 1, max: 255 }),
+          (b, s, at, mask) => {
+            const sig = signPayload(b, s)
+            const flipped = Uint8Array.from(b)
+            const i = at % flipped.length
+            flipped[i] = (flipped[i] as number) ^ mask
+            return !verifySignature(flipped, sig, s)
+          },
+        ),
+        { numRuns: 500 },
+      )
+    })
+
+    it('any character of the signature changed fails', () => {
+      fc.assert(
+        fc.property(body, secret, fc.nat(), fc.integer({ min: 1, max: 0xffff }), (b, s, at, d) => {
+          const sig = signPayload(b, s)
+          const i = at % sig.length
+          const c = String.fromCharCode((sig.charCodeAt(i) + d) % 0x10000)
+          return !verifySignature(b, sig.slice(0, i) + c + sig.slice(i + 1), s)
+        }),
+        { numRuns: 1000 },
+      )
+    })
+
+    it('arbitrary headers and bodies never throw and never reach a handler', async () => {
+      const onEvent = vi.fn()
+      const w = createInklessWebhooks({ secret: SECRET, onEvent, onError: () => {} })
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('POST', 'GET', 'post', 'PUT'),
+          fc.dictionary(fc.string({ maxLength: 30 }), fc.string({ maxLength: 60 })),
+          fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }), fc.json()),
+          async (method, headers, rawBody) => {
+            const res = await w.handle({ method, headers, rawBody })
+            return [200, 400, 401, 405, 413].includes(res.status) && typeof res.body === 'string'
+          },
+        ),
+        { numRuns: 500 },
+      )
+      // A 200 here can only be a handshake-shaped JSON body; no event was verified.
+      expect(onEvent).not.toHaveBeenCalled()
+    })
+  })
+})
+
+describe('parseEvent', () => {
+  it('returns a discriminated result and never throws', () => {
+    expect(parseEvent(eventBody())).toMatchObject({ ok: true, kind: 'event' })
+    expect(parseEvent(Buffer.from(eventBody('x_y')))).toMatchObject({
+      ok: true,
+      kind: 'unknown-event',
+    })
+    expect(parseEvent('{"verification_secret":"v"}')).toMatchObject({
+      ok: true,
+      kind: 'verification',
+    })
+    expect(parseEvent('{')).toEqual({ ok: false, reason: 'body is not valid UTF-8 JSON' })
+    expect(parseEvent('null')).toEqual({ ok: false, reason: 'body is not a JSON object' })
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.uint8Array()), (b) => {
+        const r = parseEvent(b)
+        return r.ok || typeof r.reason === 'string'
+      }),
+    )
+  })
+})
+
+describe('events', () => {
+  it('has the 16 names, each with its camelCase callback', () => {
+    expect(INKLESS_EVENTS).toHaveLength(16)
+    expect(callbackName('document_signing_link_sent')).toBe('onDocumentSigningLinkSent')
+    expect(callbackName('otp_verified')).toBe('onOtpVerified')
+    expect(new Set(INKLESS_EVENTS.map(callbackName)).size).toBe(16)
+  })
+})
+
+describe('options', () => {
+  const env = process.env.INKLESS_WEBHOOK_SECRET
+  afterEach(() => {
+    if (env === undefined) delete process.env.INKLESS_WEBHOOK_SECRET
+    else process.env.INKLESS_WEBHOOK_SECRET = env
+  })
+
+  it('a missing or blank secret throws at creation, saying how to set it', () => {
+    delete process.env.INKLESS_WEBHOOK_SECRET
+    expect(() => createInklessWebhooks()).toThrow(/INKLESS_WEBHOOK_SECRET/)
+    expect(() => createInklessWebhooks({ secret: '  ' })).toThrow(/INKLESS_WEBHOOK_SECRET/)
+    expect(() => createInklessWebhooks({ secret: [] })).toThrow(/non-empty array/)
+    expect(() => createInklessWebhooks({ secret: ['ok', ''] })).toThrow(/non-empty string/)
+    expect(() => createInklessWebhooks({ secret: 42 as unknown as string })).toThrow(TypeError)
+  })
+
+  it('defaults to INKLESS_WEBHOOK_SECRET', async () => {
+    process.env.INKLESS_WEBHOOK_SECRET = SECRET
+    const w = createInklessWebhooks()
+    expect((await w.handle(post(eventBody()))).status).toBe(200)
+  })
+
+  it('a misspelt callback throws at creation, listing the real ones', () => {
+    expect(() =>
+      createInklessWebhooks({ secret: SECRET, onDocumentCompleted: () => {} } as object),
+    ).toThrow(/unknown option "onDocumentCompleted".*onDocumentComplete/)
+  })
+
+  it('rejects nonsensical limits', () => {
+    expect(() => createInklessWebhooks({ secret: SECRET, maxBodyBytes: 0 })).toThrow()
+    expect(() => createInklessWebhooks({ secret: SECRET, toleranceSeconds: -1 })).toThrow()
+    expect(() => createMemoryDedupeStore({ maxEntries: 0 })).toThrow()
+    expect(() => createMemoryDedupeStore({ ttlMs: 0 })).toThrow()
+  })
+
+  it('on() with an unknown name throws; the returned function and off() remove listeners', async () => {
+    const w = createInklessWebhooks({ secret: SECRET, dedupe: false })
+    expect(() => w.on('document_voided' as 'document_signed', () => {})).toThrow(/document_voided/)
+    const a = vi.fn()
+    const b = vi.fn()
+    const c = vi.fn()
+    const remove = w.on('document_signed', a)
+    w.on(['document_signed'], b)
+    const removeAny = w.onAny(c)
+    await w.handle(post(eventBody()))
+    remove()
+    w.off('document_signed', b)
+    removeAny()
+    await w.handle(post(eventBody()))
+    const d = vi.fn()
+    w.onAny(d)
+    w.offAny(d)
+    await w.handle(post(eventBody()))
+    expect([a, b, c, d].map((f) => f.mock.calls.length)).toEqual([1, 1, 1, 0])
+  })
+
+  it('adapters accept options or an existing instance', () => {
+    const w = createInklessWebhooks({ secret: SECRET })
+    expect(isInklessWebhooks(w)).toBe(true)
+    expect(isInklessWebhooks({})).toBe(false)
+    expect(toInklessWebhooks(w)).toBe(w)
+    expect(isInklessWebhooks(toInklessWebhooks({ secret: SECRET }))).toBe(true)
+  })
+})
+
+describe('createMemoryDedupeStore', () => {
+  it('claims, completes, releases, forgets after the TTL', async () => {
+    let clock = 0
+    const store = createMemoryDedupeStore({ ttlMs: 1000, now: () => clock })
+    expect(store.claim('a')).toBe('claimed')
+    expect(store.claim('a')).toBe('processing')
+    store.release('a')
+    expect(store.claim('a')).toBe('claimed')
+    store.complete('a')
+    expect(store.claim('a')).toBe('done')
+    clock = 1001
+    expect(store.claim('a')).toBe('claimed')
+  })
+
+  it('is bounded, evicting the least recently seen key', () => {
+    const store = createMemoryDedupeStore({ maxEntries: 2 })
+    for (const k of ['a', 'b']) {
+      store.claim(k)
+      store.complete(k)
+    }
+    expect(store.claim('a')).toBe('done') // touch a: b is now the oldest
+    store.claim('c')
+    store.complete('c')
+    expect(store.claim('a')).toBe('done')
+    expect(store.claim('b')).toBe('claimed')
+  })
+})

@@ -23,7 +23,7 @@ export {
   type InklessVerificationRequest,
   isInklessEventName,
 } from './events.js'
-export { getHeader, type HeaderSource } from './headers.js'
+export { getHeader, type HeaderSource, pathMatches } from './headers.js'
 export { type ParseResult, parseEvent } from './parse.js'
 export { type RawBody, type Secrets, signPayload, verifySignature } from './signature.js'
 export {
@@ -38,5 +38,5 @@ export {
   type InklessWebhooks,
   type InklessWebhooksOptions,
   isInklessWebhooks,
-  toInklessWebhooks,
+  splitAdapterOptions,
 } from './webhooks.js'

@@ -146,13 +146,24 @@ const instanceBrand = Symbol.for('inkless-webhooks.instance')
 export const isInklessWebhooks = (value: unknown): value is InklessWebhooks =>
   typeof value === 'object' && value !== null && instanceBrand in value
 
-/** What every adapter accepts: options, or an instance shared between adapters. */
-export const toInklessWebhooks = (
-  optionsOrInstance: InklessWebhooksOptions | InklessWebhooks | undefined,
-): InklessWebhooks =>
-  isInklessWebhooks(optionsOrInstance)
-    ? optionsOrInstance
-    : createInklessWebhooks(optionsOrInstance)
+/**
+ * What every adapter accepts: `{ ...adapter options, ...core options }`, or a core instance
+ * with the adapter options beside it. Returns the instance and the adapter's own options.
+ */
+export function splitAdapterOptions<A extends object>(
+  optionsOrInstance: (InklessWebhooksOptions & A) | InklessWebhooks | undefined,
+  adapterOptions: A | undefined,
+  adapterKeys: readonly (keyof A & string)[],
+): { webhooks: InklessWebhooks; adapter: Partial<A> } {
+  const adapter: Partial<A> = { ...adapterOptions }
+  if (isInklessWebhooks(optionsOrInstance)) return { webhooks: optionsOrInstance, adapter }
+  const core: Record<string, unknown> = { ...optionsOrInstance }
+  for (const key of adapterKeys) {
+    if (key in core) adapter[key] = core[key] as A[typeof key]
+    delete core[key]
+  }
+  return { webhooks: createInklessWebhooks(core), adapter }
+}
 
 function resolveSecrets(secret: InklessWebhooksOptions['secret']): readonly string[] {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process

@@ -8,8 +8,9 @@ import {
   INKLESS_EVENTS,
   isInklessWebhooks,
   parseEvent,
+  pathMatches,
   signPayload,
-  toInklessWebhooks,
+  splitAdapterOptions,
   verifySignature,
 } from '../src/index.js'
 import { eventBody, post, SECRET } from './helpers.js'
@@ -224,8 +225,26 @@ describe('options', () => {
     const w = createInklessWebhooks({ secret: SECRET })
     expect(isInklessWebhooks(w)).toBe(true)
     expect(isInklessWebhooks({})).toBe(false)
-    expect(toInklessWebhooks(w)).toBe(w)
-    expect(isInklessWebhooks(toInklessWebhooks({ secret: SECRET }))).toBe(true)
+    expect(splitAdapterOptions(w, { path: '/hook' }, ['path'])).toEqual({
+      webhooks: w,
+      adapter: { path: '/hook' },
+    })
+    const split = splitAdapterOptions<{ path?: string }>(
+      { secret: SECRET, path: '/hook' },
+      undefined,
+      ['path'],
+    )
+    expect(isInklessWebhooks(split.webhooks)).toBe(true)
+    expect(split.adapter).toEqual({ path: '/hook' })
+  })
+})
+
+describe('pathMatches', () => {
+  it('ignores the query and a trailing slash', () => {
+    expect(pathMatches('/webhook?x=1', '/webhook')).toBe(true)
+    expect(pathMatches('/webhook/', '/webhook')).toBe(true)
+    expect(pathMatches('/webhooks', '/webhook')).toBe(false)
+    expect(pathMatches(undefined, '/webhook')).toBe(false)
   })
 })
 

@@ -1,0 +1,63 @@
+import {
+  createInklessWebhooks,
+  type InklessWebhooks,
+  type InklessWebhooksOptions,
+} from '@inkless-webhooks/core'
+import { nodeBody, toInklessRequest } from '@inkless-webhooks/node'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+
+export interface InklessFastifyOptions extends InklessWebhooksOptions {
+  /** The webhook route. Every method is routed here so that non-POST gets 405. */
+  path: string
+  /** Serve an existing core instance instead of creating one from these options. */
+  webhooks?: InklessWebhooks
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The first registered webhook instance: `app.inklessWebhooks.on('document_signed', …)`. */
+    inklessWebhooks: InklessWebhooks
+  }
+}
+
+const registeredPaths = Symbol.for('inkless-webhooks.fastify.paths')
+type WithPaths = FastifyInstance & { [registeredPaths]?: Set<string> }
+
+// Our routes never reach the framework's parser: the body is read (with the size limit)
+// by core from the raw stream.
+const FASTIFY_FIX = 'Do not add a content-type parser inside the inkless-webhooks plugin context.'
+
+const plugin: FastifyPluginAsync<InklessFastifyOptions> = async (app, options) => {
+  const { path, webhooks: given, ...coreOptions } = options
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new TypeError('inkless-webhooks: the fastify plugin needs a `path` such as "/webhook"')
+  }
+  const root = app as WithPaths
+  const paths = (root[registeredPaths] ??= new Set())
+  if (paths.has(path)) {
+    throw new Error(`inkless-webhooks: already registered on "${path}"; register it once per path`)
+  }
+  paths.add(path)
+  const webhooks = given ?? createInklessWebhooks(coreOptions)
+  if (!app.hasDecorator('inklessWebhooks')) app.decorate('inklessWebhooks', webhooks)
+
+  // A child context: the raw-stream parser below applies to the webhook route only, and the
+  // app's other routes keep their own JSON parser.
+  await app.register(async (child) => {
+    child.removeAllContentTypeParsers()
+    child.addContentTypeParser('*', (_request, _payload, done) => done(null))
+    child.all(path, async (request, reply) => {
+      const raw = request.raw
+      const response = await webhooks.handle(
+        toInklessRequest(raw, nodeBody(raw, FASTIFY_FIX, undefined)),
+      )
+      return reply.code(response.status).headers(response.headers).send(response.body)
+    })
+  })
+}
+
+/** `await app.register(inklessWebhooks, { path: '/webhook', secret, onEnvelopeComplete })` */
+export const inklessWebhooks = fp(plugin, { fastify: '5.x', name: '@inkless-webhooks/fastify' })
+
+export default inklessWebhooks

@@ -34,7 +34,8 @@ const plugin: FastifyPluginAsync<InklessFastifyOptions> = async (app, options) =
     throw new TypeError('inkless-webhooks: the fastify plugin needs a `path` such as "/webhook"')
   }
   const root = app as WithPaths
-  const paths = (root[registeredPaths] ??= new Set())
+  root[registeredPaths] ??= new Set()
+  const paths = root[registeredPaths]
   if (paths.has(path)) {
     throw new Error(`inkless-webhooks: already registered on "${path}"; register it once per path`)
   }

@@ -1,0 +1,231 @@
+import { once } from 'node:events'
+import { createServer, type RequestListener, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createInklessWebhooks, type InklessWebhooksOptions } from '@inkless-webhooks/core'
+import { inklessWebhooks as expressWebhooks } from '@inkless-webhooks/express'
+import fastifyDefault, { inklessWebhooks as fastifyWebhooks } from '@inkless-webhooks/fastify'
+import { inklessWebhooks as koaWebhooks } from '@inkless-webhooks/koa'
+import { inklessWebhooks as nodeWebhooks } from '@inkless-webhooks/node'
+import koaBodyParser from '@koa/bodyparser'
+import Router from '@koa/router'
+import express from 'express'
+import express4 from 'express4'
+import Fastify from 'fastify'
+import Koa from 'koa'
+import legacyBodyParser from 'koa-bodyparser'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { eventBody, SECRET, signed } from './support/deliveries.js'
+import { send } from './support/http.js'
+
+const servers: Server[] = []
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections()
+    server.close()
+    await once(server, 'close')
+  }
+})
+
+async function listen(listener: RequestListener): Promise<string> {
+  const server = createServer(listener)
+  servers.push(server)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+const options = (extra: InklessWebhooksOptions = {}) => ({ secret: SECRET, ...extra })
+const postEvent = (url: string, body = eventBody()) => send(url, { body, headers: signed(body) })
+
+describe.each([
+  ['express 5', express],
+  ['express 4', express4 as unknown as typeof express],
+])('%s', (_, make) => {
+  it('app.post(path, middleware) receives events', async () => {
+    const onEvent = vi.fn()
+    const app = make()
+    app.post('/webhook', expressWebhooks(options({ onEvent })))
+    const base = await listen(app)
+    expect((await postEvent(`${base}/webhook`)).status).toBe(200)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+
+  it('after express.json(): 500 naming the fix, reported once, never 401, never a hang', async () => {
+    const onError = vi.fn()
+    const onEvent = vi.fn()
+    const app = make()
+    app.use(make.json())
+    app.post('/webhook', expressWebhooks(options({ onError, onEvent })))
+    const base = await listen(app)
+    for (let i = 0; i < 2; i++) {
+      const res = await postEvent(`${base}/webhook`)
+      expect(res.status).toBe(500)
+      expect(res.body).toMatch(/before express\.json\(\)/)
+      expect(res.body).toMatch(/rawBody/)
+    }
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'body_consumed' })
+    expect(onEvent).not.toHaveBeenCalled()
+  })
+
+  it.each([
+    [
+      'express.json({ verify }) keeping req.rawBody',
+      () =>
+        make.json({
+          verify: (req, _res, buf) => {
+            ;(req as { rawBody?: Buffer }).rawBody = buf
+          },
+        }),
+    ],
+    ["express.raw({ type: '*/*' })", () => make.raw({ type: '*/*' })],
+    ["express.text({ type: '*/*' }), as in Inkless's guide", () => make.text({ type: '*/*' })],
+  ])('after %s: verified from the kept bytes', async (_, parser) => {
+    const onEvent = vi.fn()
+    const app = make()
+    app.use(parser())
+    app.post('/webhook', expressWebhooks(options({ onEvent })))
+    const base = await listen(app)
+    expect((await postEvent(`${base}/webhook`)).status).toBe(200)
+    const tampered = eventBody()
+    expect((await send(`${base}/webhook`, { body: tampered, headers: signed('x') })).status).toBe(
+      401,
+    )
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('koa', () => {
+  it('router.post(path, middleware) receives events', async () => {
+    const onEvent = vi.fn()
+    const app = new Koa()
+    const router = new Router()
+    router.post('/webhook', koaWebhooks(options({ onEvent })))
+    app.use(router.routes())
+    const base = await listen(app.callback())
+    expect((await postEvent(`${base}/webhook`)).status).toBe(200)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+
+  it.each([
+    ['koa-bodyparser', () => legacyBodyParser()],
+    ['@koa/bodyparser', () => koaBodyParser()],
+  ])('after %s ran first: verified from ctx.request.rawBody', async (_, parser) => {
+    const onEvent = vi.fn()
+    const app = new Koa()
+    app.use(parser()).use(koaWebhooks(options({ path: '/webhook', onEvent })))
+    const base = await listen(app.callback())
+    expect((await postEvent(`${base}/webhook`)).status).toBe(200)
+    expect(
+      (await send(`${base}/webhook`, { body: eventBody(), headers: signed('x') })).status,
+    ).toBe(401)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+
+  it('after a parser that kept no raw body: 500 naming the fix, reported once', async () => {
+    const onError = vi.fn()
+    const app = new Koa()
+    app.use(async (ctx, next) => {
+      const parts: Buffer[] = []
+      for await (const chunk of ctx.req) parts.push(chunk as Buffer)
+      ctx.request.body = JSON.parse(Buffer.concat(parts).toString())
+      await next()
+    })
+    app.use(koaWebhooks(options({ path: '/webhook', onError })))
+    const base = await listen(app.callback())
+    for (let i = 0; i < 2; i++) {
+      const res = await postEvent(`${base}/webhook`)
+      expect(res.status).toBe(500)
+      expect(res.body).toMatch(/before the body parser/)
+    }
+    expect(onError).toHaveBeenCalledTimes(1)
+  })
+
+  it('other paths go on to the next middleware', async () => {
+    const app = new Koa()
+    app.use(koaWebhooks(options({ path: '/webhook' })))
+    app.use((ctx) => {
+      ctx.body = 'next ran'
+    })
+    const base = await listen(app.callback())
+    expect((await send(`${base}/elsewhere`, { method: 'GET' })).body).toBe('next ran')
+  })
+})
+
+describe('fastify', () => {
+  it('refuses a second registration on the same path', async () => {
+    const app = Fastify()
+    await app.register(fastifyWebhooks, options({ path: '/webhook' }))
+    app.register(fastifyWebhooks, options({ path: '/webhook' }))
+    await expect(app.ready()).rejects.toThrow(/already registered on "\/webhook"/)
+  })
+
+  it('serves two paths; the decorator is the first instance; the default export is the plugin', async () => {
+    const first = vi.fn()
+    const second = vi.fn()
+    const app = Fastify()
+    await app.register(fastifyDefault, options({ path: '/a', onEvent: first }))
+    await app.register(fastifyWebhooks, options({ path: '/b', onEvent: second }))
+    const later = vi.fn()
+    app.inklessWebhooks.on('document_signed', later)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    servers.push(app.server)
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+    expect((await postEvent(`${base}/a`)).status).toBe(200)
+    expect((await postEvent(`${base}/b`)).status).toBe(200)
+    expect([first, second, later].map((f) => f.mock.calls.length)).toEqual([1, 1, 1])
+  })
+
+  it('serves an existing core instance', async () => {
+    const onEvent = vi.fn()
+    const webhooks = createInklessWebhooks(options({ onEvent }))
+    const app = Fastify()
+    await app.register(fastifyWebhooks, { path: '/webhook', webhooks })
+    expect(app.inklessWebhooks).toBe(webhooks)
+    const body = eventBody()
+    const res = await app.inject({
+      method: 'POST',
+      url: '/webhook',
+      payload: body,
+      headers: signed(body),
+    })
+    expect(res.statusCode).toBe(200)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+
+  it('needs a path', async () => {
+    const app = Fastify()
+    app.register(fastifyWebhooks, options() as never)
+    await expect(app.ready()).rejects.toThrow(/needs a `path`/)
+  })
+})
+
+describe('node', () => {
+  it('without a path it answers every request', async () => {
+    const onEvent = vi.fn()
+    const base = await listen(nodeWebhooks(options({ onEvent })))
+    expect((await postEvent(`${base}/any/path`)).status).toBe(200)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+
+  it('with a path and no next, other paths get 404', async () => {
+    const base = await listen(nodeWebhooks(options({ path: '/webhook' })))
+    expect((await postEvent(`${base}/other`)).status).toBe(404)
+    expect((await postEvent(`${base}/webhook?source=inkless`)).status).toBe(200)
+  })
+
+  it('one core instance can serve several adapters', async () => {
+    const onEvent = vi.fn()
+    const webhooks = createInklessWebhooks(options({ onEvent }))
+    const nodeBase = await listen(nodeWebhooks(webhooks, { path: '/webhook' }))
+    const app = express()
+    app.post('/webhook', expressWebhooks(webhooks))
+    const expressBase = await listen(app)
+    const body = eventBody()
+    expect((await postEvent(`${nodeBase}/webhook`, body)).status).toBe(200)
+    // Shared instance, shared dedupe store: the same delivery on the other server is a duplicate.
+    const again = await postEvent(`${expressBase}/webhook`, body)
+    expect(again).toMatchObject({ status: 200, body: 'duplicate' })
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+})

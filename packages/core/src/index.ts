@@ -1,42 +1,11 @@
-export { type BodySource, type ConsumedBody, consumedBody } from './body.js'
-export {
-  type ClaimResult,
-  createMemoryDedupeStore,
-  type DedupeStore,
-  type MemoryDedupeStoreOptions,
-} from './dedupe.js'
-export {
-  type InklessErrorCode,
-  InklessHandlerError,
-  InklessWebhookError,
-  type ListenerFailure,
-} from './errors.js'
-export {
-  type CallbackName,
-  callbackName,
-  INKLESS_EVENTS,
-  type InklessEvent,
-  type InklessEventName,
-  type InklessEventOf,
-  type InklessEventPayload,
-  type InklessUnknownEvent,
-  type InklessVerificationRequest,
-  isInklessEventName,
-} from './events.js'
-export { getHeader, type HeaderSource, pathMatches } from './headers.js'
-export { type ParseResult, parseEvent } from './parse.js'
-export { type RawBody, type Secrets, signPayload, verifySignature } from './signature.js'
-export {
-  createInklessWebhooks,
-  type DeliveryContext,
-  type ErrorContext,
-  type EventCallbacks,
-  type EventHandler,
-  type HandleOptions,
-  type InklessRequest,
-  type InklessResponse,
-  type InklessWebhooks,
-  type InklessWebhooksOptions,
-  isInklessWebhooks,
-  splitAdapterOptions,
-} from './webhooks.js'
+import {
+  signPayload,
+  signPayloadAsync,
+  verifySignature,
+  verifySignatureAsync,
+} from './crypto-node.js'
+import { platformApi } from './webhooks.js'
+
+export * from './shared.js'
+export { signPayload, signPayloadAsync, verifySignature, verifySignatureAsync }
+export const { createInklessWebhooks, splitAdapterOptions } = platformApi(verifySignature)

@@ -14,7 +14,14 @@ import {
 } from './events.js'
 import { getHeader, type HeaderSource } from './headers.js'
 import { classifyPayload, parseJson } from './parse.js'
-import { type RawBody, verifySignature } from './signature.js'
+import type { RawBody, Secrets } from './signature.js'
+
+/** The platform's signature check: node:crypto (sync) or Web Crypto (async). */
+export type Verify = (
+  rawBody: RawBody,
+  header: unknown,
+  secrets: Secrets,
+) => boolean | Promise<boolean>
 
 /** What every listener receives next to the event. */
 export interface DeliveryContext {
@@ -146,25 +153,6 @@ const instanceBrand = Symbol.for('inkless-webhooks.instance')
 export const isInklessWebhooks = (value: unknown): value is InklessWebhooks =>
   typeof value === 'object' && value !== null && instanceBrand in value
 
-/**
- * What every adapter accepts: `{ ...adapter options, ...core options }`, or a core instance
- * with the adapter options beside it. Returns the instance and the adapter's own options.
- */
-export function splitAdapterOptions<A extends object>(
-  optionsOrInstance: (InklessWebhooksOptions & A) | InklessWebhooks | undefined,
-  adapterOptions: A | undefined,
-  adapterKeys: readonly (keyof A & string)[],
-): { webhooks: InklessWebhooks; adapter: Partial<A> } {
-  const adapter: Partial<A> = { ...adapterOptions }
-  if (isInklessWebhooks(optionsOrInstance)) return { webhooks: optionsOrInstance, adapter }
-  const core: Record<string, unknown> = { ...optionsOrInstance }
-  for (const key of adapterKeys) {
-    if (key in core) adapter[key] = core[key] as A[typeof key]
-    delete core[key]
-  }
-  return { webhooks: createInklessWebhooks(core), adapter }
-}
-
 function resolveSecrets(secret: InklessWebhooksOptions['secret']): readonly string[] {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
     ?.env?.INKLESS_WEBHOOK_SECRET
@@ -221,13 +209,14 @@ const dedupeKeyOf = (e: InklessUnknownEvent): string =>
   `${e.event}\n${e.document_token}\n${e.secure_link_id ?? ''}\n${e.timestamp}`
 
 /** Why a well-formed signature failed, when the cause is recognisable; undefined otherwise. */
-function mismatchHint(
+async function mismatchHint(
+  verify: Verify,
   rawBody: RawBody,
   header: string,
   secrets: readonly string[],
-): string | undefined {
+): Promise<string | undefined> {
   const trimmed = secrets.filter((s) => s !== s.trim()).map((s) => s.trim())
-  if (trimmed.length > 0 && verifySignature(rawBody, header, trimmed)) {
+  if (trimmed.length > 0 && (await verify(rawBody, header, trimmed))) {
     return 'The signature matches once surrounding whitespace is removed from the configured secret: trim it (a trailing newline in .env or a secrets file is the usual cause).'
   }
   const text = typeof rawBody === 'string' ? rawBody : undefined
@@ -243,7 +232,8 @@ function mismatchHint(
   return undefined
 }
 
-export function createInklessWebhooks(options: InklessWebhooksOptions = {}): InklessWebhooks {
+/** Builds `createInklessWebhooks` over a platform's signature check (see index.ts, web.ts). */
+export function createWebhooks(options: InklessWebhooksOptions, verify: Verify): InklessWebhooks {
   const secrets = resolveSecrets(options.secret)
   checkCallbackNames(options)
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
@@ -477,9 +467,11 @@ export function createInklessWebhooks(options: InklessWebhooksOptions = {}): Ink
     if (alg !== undefined && (typeof alg !== 'string' || alg.toLowerCase() !== 'sha256'))
       return BAD_ALGORITHM
     const signature = getHeader(request.headers, 'x-inkless-signature')
-    if (!verifySignature(rawBody, signature, secrets)) {
+    if (!(await verify(rawBody, signature, secrets))) {
       const hint =
-        typeof signature === 'string' ? mismatchHint(rawBody, signature, secrets) : undefined
+        typeof signature === 'string'
+          ? await mismatchHint(verify, rawBody, signature, secrets)
+          : undefined
       if (
         hint !== undefined &&
         receivedAt - (lastHint.get(hint) ?? -Infinity) >= HINT_INTERVAL_MS
@@ -547,4 +539,33 @@ export function createInklessWebhooks(options: InklessWebhooksOptions = {}): Ink
       while (pending.size > 0) await Promise.all(pending)
     },
   } as InklessWebhooks
+}
+
+/**
+ * The two entry points every build exports, over one platform's signature check: node:crypto
+ * in index.ts, Web Crypto in web.ts.
+ */
+export function platformApi(verify: Verify) {
+  const createInklessWebhooks = (options: InklessWebhooksOptions = {}): InklessWebhooks =>
+    createWebhooks(options, verify)
+
+  /**
+   * What every adapter accepts: `{ ...adapter options, ...core options }`, or a core instance
+   * with the adapter options beside it. Returns the instance and the adapter's own options.
+   */
+  function splitAdapterOptions<A extends object>(
+    optionsOrInstance: (InklessWebhooksOptions & A) | InklessWebhooks | undefined,
+    adapterOptions: A | undefined,
+    adapterKeys: readonly (keyof A & string)[],
+  ): { webhooks: InklessWebhooks; adapter: Partial<A> } {
+    const adapter: Partial<A> = { ...adapterOptions }
+    if (isInklessWebhooks(optionsOrInstance)) return { webhooks: optionsOrInstance, adapter }
+    const core: Record<string, unknown> = { ...optionsOrInstance }
+    for (const key of adapterKeys) {
+      if (key in core) adapter[key] = core[key] as A[typeof key]
+      delete core[key]
+    }
+    return { webhooks: createInklessWebhooks(core), adapter }
+  }
+  return { createInklessWebhooks, splitAdapterOptions }
 }

@@ -1,4 +1,11 @@
+import * as node from '../src/index.js'
 import { type InklessEventName, signPayload } from '../src/index.js'
+import * as web from '../src/web.js'
+
+export const platforms = [
+  ['node:crypto', node],
+  ['Web Crypto', web],
+] as const
 
 export const SECRET = 'whsec_core_test_secret'
 

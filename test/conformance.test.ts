@@ -5,7 +5,6 @@ import {
 } from '@inkless-webhooks/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { eventBody, handshakeBody, SECRET, signed } from './support/deliveries.js'
-import { send, upload } from './support/http.js'
 import { type Running, targets } from './support/targets.js'
 
 // One suite, every adapter, over real sockets on 127.0.0.1: the adapters cannot drift apart.
@@ -22,7 +21,7 @@ describe.each(targets)('$name adapter', (target) => {
   const post = (
     body: string | Uint8Array,
     headers: Record<string, string | number> = signed(body),
-  ) => send((app as Running).url, { body, headers })
+  ) => (app as Running).send({ body, headers })
 
   describe('handshake', () => {
     it('200 with the exact verification_secret as text/plain, onVerification only', async () => {
@@ -159,7 +158,7 @@ describe.each(targets)('$name adapter', (target) => {
       expect((await post(atLimit)).status).toBe(200)
       const over = sized(limit + 1)
       expect((await post(over)).status).toBe(413)
-      const chunked = await send((app as Running).url, {
+      const chunked = await (app as Running).send({
         headers: signed(over),
         chunks: [over.slice(0, 600), over.slice(600)],
       })
@@ -173,13 +172,14 @@ describe.each(targets)('$name adapter', (target) => {
     ])('a 50 MiB body %s is refused without being read', async (_, declareLength) => {
       const onEvent = vi.fn()
       const running = await start({ onEvent, maxBodyBytes: limit })
-      const before = running.bytesRead()
-      const result = await upload(running.url, 50 * 1024 * 1024, signed('x'), { declareLength })
+      const { result, bytesRead } = await running.upload(50 * 1024 * 1024, signed('x'), {
+        declareLength,
+      })
       // The server answers 413 and closes; a client still writing may see the reset first.
       expect([413, 'reset']).toContain(result)
       if (declareLength) expect(result).toBe(413)
       // Socket buffers may hold a little more than the limit, never the body.
-      expect(running.bytesRead() - before).toBeLessThan(limit + 1024 * 1024)
+      expect(bytesRead).toBeLessThan(limit + 1024 * 1024)
       expect(onEvent).not.toHaveBeenCalled()
     })
   })
@@ -188,7 +188,7 @@ describe.each(targets)('$name adapter', (target) => {
     const onEvent = vi.fn()
     await start({ onEvent })
     const body = eventBody()
-    const res = await send((app as Running).url, {
+    const res = await (app as Running).send({
       headers: signed(body),
       chunks: [body.slice(0, 5), body.slice(5, 50), Buffer.from(body.slice(50))],
       chunkDelayMs: 20,
@@ -203,7 +203,7 @@ describe.each(targets)('$name adapter', (target) => {
       const onEvent = vi.fn()
       await start({ onEvent })
       const body = method === 'GET' ? undefined : eventBody()
-      const res = await send((app as Running).url, {
+      const res = await (app as Running).send({
         method,
         body,
         headers: body ? signed(body) : {},
@@ -282,10 +282,10 @@ describe.each(targets)('$name adapter', (target) => {
 
   it("the app's other routes keep their JSON parser", async () => {
     await start()
-    const res = await send((app as Running).otherUrl, {
-      body: JSON.stringify({ hello: 'world' }),
-      headers: { 'content-type': 'application/json' },
-    })
+    const res = await (app as Running).send(
+      { body: JSON.stringify({ hello: 'world' }), headers: { 'content-type': 'application/json' } },
+      '/other',
+    )
     expect(res.status).toBe(200)
     expect(JSON.parse(res.body)).toEqual({ received: { hello: 'world' } })
   })

@@ -1,9 +1,11 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { serve } from '@hono/node-server'
 import type { InklessWebhooks, InklessWebhooksOptions } from '@inkless-webhooks/core'
 import { inklessWebhooks as expressWebhooks } from '@inkless-webhooks/express'
 import { inklessWebhooks as fastifyWebhooks } from '@inkless-webhooks/fastify'
+import { inklessWebhooks as fetchWebhooks } from '@inkless-webhooks/fetch'
 import { inklessWebhooks as koaWebhooks } from '@inkless-webhooks/koa'
 import { inklessWebhooks as nodeWebhooks } from '@inkless-webhooks/node'
 import bodyParser from '@koa/bodyparser'
@@ -11,16 +13,20 @@ import Router from '@koa/router'
 import express from 'express'
 import express4 from 'express4'
 import Fastify from 'fastify'
+import { Hono } from 'hono'
 import Koa from 'koa'
+import { type Answer, type SendOptions, send, upload } from './http.js'
 
 export interface Running {
-  /** The webhook URL. */
-  readonly url: string
-  /** An unrelated JSON route of the same app: POST it JSON, get `{ received }` back. */
-  readonly otherUrl: string
+  /** Sends one request to `path` (default the webhook; `/other` is an unrelated JSON route). */
+  send(options: SendOptions, path?: string): Promise<Answer>
+  /** Uploads a huge body to the webhook; says how it ended and how many bytes the app read. */
+  upload(
+    totalBytes: number,
+    headers: Record<string, string>,
+    options: { declareLength: boolean },
+  ): Promise<{ result: number | 'reset'; bytesRead: number }>
   readonly webhooks: InklessWebhooks
-  /** Bytes the server has read from every socket so far. */
-  bytesRead(): number
   close(): Promise<void>
 }
 
@@ -49,11 +55,15 @@ async function running(
   }
   const { port } = server.address() as AddressInfo
   const base = `http://127.0.0.1:${port}`
+  const bytesRead = () => closedBytes + [...sockets].reduce((n, s) => n + s.bytesRead, 0)
   return {
-    url: `${base}/webhook`,
-    otherUrl: `${base}/other`,
+    send: (options, path = '/webhook') => send(`${base}${path}`, options),
+    async upload(totalBytes, headers, options) {
+      const before = bytesRead()
+      const result = await upload(`${base}/webhook`, totalBytes, headers, options)
+      return { result, bytesRead: bytesRead() - before }
+    },
     webhooks,
-    bytesRead: () => closedBytes + [...sockets].reduce((n, s) => n + s.bytesRead, 0),
     close:
       close ??
       (async () => {
@@ -86,6 +96,76 @@ const expressTarget = (name: string, make: typeof express): Target => ({
     return running(createServer(app), webhook.webhooks)
   },
 })
+
+/** A Hono app as users write it: the webhook hands `c.req.raw` to the fetch adapter. */
+function honoApp(options: InklessWebhooksOptions) {
+  const handler = fetchWebhooks(options)
+  const app = new Hono()
+  app.all('/webhook', (c) => handler(c.req.raw))
+  app.post('/other', async (c) => c.json({ received: await c.req.json() }))
+  return { app, webhooks: handler.webhooks }
+}
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Hono's `app.request()`: the fetch adapter with no socket at all. */
+const honoRequestTarget: Target = {
+  name: 'fetch (Hono app.request)',
+  async start(options) {
+    const { app, webhooks } = honoApp(options)
+    const request = async (path: string, init: RequestInit): Promise<Answer> => {
+      const res = await app.request(path, init)
+      return {
+        status: res.status,
+        headers: Object.fromEntries(res.headers),
+        body: await res.text(),
+      }
+    }
+    return {
+      webhooks,
+      send({ method = 'POST', headers = {}, body, chunks, chunkDelayMs = 0 }, path = '/webhook') {
+        const stream =
+          chunks &&
+          new ReadableStream<Uint8Array>({
+            async start(controller) {
+              for (const chunk of chunks) {
+                controller.enqueue(
+                  typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk,
+                )
+                await delay(chunkDelayMs)
+              }
+              controller.close()
+            },
+          })
+        const init = { method, headers: headers as Record<string, string>, body: stream ?? body }
+        return request(
+          path,
+          stream ? ({ ...init, duplex: 'half' } as RequestInit) : (init as RequestInit),
+        )
+      },
+      async upload(totalBytes, headers, { declareLength }) {
+        let bytesRead = 0
+        const chunk = new Uint8Array(64 * 1024)
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (bytesRead >= totalBytes) return controller.close()
+            bytesRead += chunk.length
+            controller.enqueue(chunk)
+          },
+        })
+        const length = declareLength ? { 'content-length': String(totalBytes) } : {}
+        const res = await app.request('/webhook', {
+          method: 'POST',
+          headers: { ...headers, ...length },
+          body,
+          duplex: 'half',
+        } as RequestInit)
+        return { result: res.status, bytesRead }
+      },
+      close: async () => {},
+    }
+  },
+}
 
 export const targets: readonly Target[] = [
   {
@@ -125,4 +205,14 @@ export const targets: readonly Target[] = [
       return running(createServer(app.callback()), webhook.webhooks)
     },
   },
+  {
+    name: 'fetch (Hono on @hono/node-server)',
+    async start(options) {
+      const { app, webhooks } = honoApp(options)
+      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
+      if (!server.listening) await once(server, 'listening')
+      return running(server, webhooks)
+    },
+  },
+  honoRequestTarget,
 ]

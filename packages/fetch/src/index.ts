@@ -50,7 +50,9 @@ function bodyOf(request: Request): BodySource {
 
 function waitUntilOf(context: FetchContext | undefined) {
   const fn = (context as { waitUntil?: unknown } | undefined)?.waitUntil
-  return typeof fn === 'function' ? (fn.bind(context) as (work: Promise<unknown>) => void) : undefined
+  return typeof fn === 'function'
+    ? (fn.bind(context) as (work: Promise<unknown>) => void)
+    : undefined
 }
 
 /**
@@ -69,7 +71,12 @@ export function inklessWebhooks(
   const handler = async (request: Request, context?: FetchContext) => {
     const waitUntil = waitUntilOf(context) ?? adapter.waitUntil
     const response = await webhooks.handle(
-      { method: request.method, url: request.url, headers: request.headers, rawBody: bodyOf(request) },
+      {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        rawBody: bodyOf(request),
+      },
       waitUntil ? { waitUntil } : undefined,
     )
     return new Response(response.body, { status: response.status, headers: response.headers })

@@ -1,0 +1,105 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { inklessWebhooks } from '@inkless-webhooks/fetch'
+import { Hono } from 'hono'
+import { describe, expect, it, vi } from 'vitest'
+import { eventBody, SECRET, signed } from './support/deliveries.js'
+
+const request = (body: BodyInit, headers: Record<string, string>, extra: RequestInit = {}) =>
+  new Request('http://127.0.0.1/webhook', { method: 'POST', body, headers, ...extra })
+
+describe('fetch adapter', () => {
+  it('is a Next.js route handler: export const POST = inklessWebhooks(...)', async () => {
+    const onEnvelopeComplete = vi.fn()
+    const POST = inklessWebhooks({ secret: SECRET, onEnvelopeComplete })
+    const body = eventBody('envelope_complete')
+    const context = { params: Promise.resolve({}) }
+    const res = await POST(request(body, signed(body)), context)
+    expect(res.status).toBe(200)
+    expect(onEnvelopeComplete).toHaveBeenCalledTimes(1)
+  })
+
+  it("respond: 'immediately' hands background handlers to the platform's waitUntil", async () => {
+    let release = () => {}
+    const finished = vi.fn()
+    const handler = inklessWebhooks({
+      secret: SECRET,
+      respond: 'immediately',
+      onEvent: async () => {
+        await new Promise<void>((resolve) => (release = resolve))
+        finished()
+      },
+    })
+    const kept: Promise<unknown>[] = []
+    const executionCtx = {
+      waitUntil(work: Promise<unknown>) {
+        kept.push(work)
+      },
+      passThroughOnException() {},
+    }
+    const body = eventBody()
+    expect((await handler(request(body, signed(body)), executionCtx)).status).toBe(200)
+    expect(kept).toHaveLength(1)
+    expect(finished).not.toHaveBeenCalled()
+    release()
+    await kept[0]
+    expect(finished).toHaveBeenCalledTimes(1)
+  })
+
+  it('takes waitUntil from its options when the context has none', async () => {
+    const waitUntil = vi.fn()
+    const handler = inklessWebhooks({ secret: SECRET, respond: 'immediately', waitUntil })
+    const body = eventBody()
+    await handler(request(body, signed(body)))
+    expect(waitUntil).toHaveBeenCalledWith(expect.any(Promise))
+  })
+
+  it('stops reading at maxBodyBytes when Content-Length lies', async () => {
+    const onEvent = vi.fn()
+    const handler = inklessWebhooks({ secret: SECRET, maxBodyBytes: 1024, onEvent })
+    let pulled = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 4096
+        controller.enqueue(new Uint8Array(4096))
+        if (pulled >= 50 * 1024 * 1024) controller.close()
+      },
+    })
+    const res = await handler(
+      request(body, { ...signed('x'), 'content-length': '100' }, { duplex: 'half' } as RequestInit),
+    )
+    expect(res.status).toBe(413)
+    expect(pulled).toBeLessThanOrEqual(1024 + 2 * 4096)
+    expect(onEvent).not.toHaveBeenCalled()
+  })
+
+  it('after the body was read (c.req.json() first): 500 naming the fix', async () => {
+    const onError = vi.fn()
+    const handler = inklessWebhooks({ secret: SECRET, onError })
+    const app = new Hono()
+    app.post('/webhook', async (c) => {
+      await c.req.raw.clone().text() // a clone is fine…
+      await c.req.raw.text() // …reading the original is not
+      return handler(c.req.raw)
+    })
+    const body = eventBody()
+    const res = await app.request('/webhook', { method: 'POST', body, headers: signed(body) })
+    expect(res.status).toBe(500)
+    expect(await res.text()).toMatch(/c\.req\.raw/)
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'body_consumed' })
+  })
+
+  it('on an edge runtime (workerd condition) it verifies with Web Crypto', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['--conditions=workerd', join(import.meta.dirname, 'fixtures/edge-runtime.mjs')],
+      { encoding: 'utf8' },
+    )
+    expect(JSON.parse(out)).toEqual({
+      build: 'Web Crypto',
+      ok: 200,
+      forged: 401,
+      seen: ['envelope_complete'],
+    })
+  })
+})

@@ -1,0 +1,43 @@
+import { createInklessWebhooks, type InklessWebhooks } from '@inkless-webhooks/core'
+import { type InklessFetchHandler, inklessWebhooks } from '@inkless-webhooks/fetch'
+import { Hono } from 'hono'
+import { expectAssignable, expectError, expectType } from 'tsd'
+
+const POST = inklessWebhooks({
+  secret: 's',
+  onEnvelopeComplete: (e) => expectType<'envelope_complete'>(e.event),
+  onDocumentSigned: (e) => {
+    expectType<'document_signed'>(e.event)
+    expectType<number | null | undefined>(e.secure_link_id)
+  },
+})
+expectType<InklessFetchHandler>(POST)
+expectType<InklessWebhooks>(POST.webhooks)
+expectType<Promise<Response>>(POST(new Request('https://example.test')))
+
+// A Next.js App Router route handler: (request, { params }) => Response | Promise<Response>.
+interface NextRequestLike extends Request {
+  readonly nextUrl: URL
+}
+type NextRouteHandler = (
+  request: NextRequestLike,
+  context: { params: Promise<Record<string, string | string[] | undefined>> },
+) => Response | Promise<Response>
+expectAssignable<NextRouteHandler>(POST)
+
+// Hono: handlers get `c.req.raw` (and `c.executionCtx` on Workers).
+const app = new Hono()
+app.post('/webhook', (c) => POST(c.req.raw))
+app.post('/webhook-worker', (c) => POST(c.req.raw, c.executionCtx))
+
+// Workers-style module: fetch(request, env, ctx).
+declare const ctx: { waitUntil(promise: Promise<unknown>): void; passThroughOnException(): void }
+expectType<Promise<Response>>(POST(new Request('https://example.test'), ctx))
+
+// Options, or an instance with adapter options beside it.
+inklessWebhooks(createInklessWebhooks({ secret: 's' }), { waitUntil: (p) => void p })
+inklessWebhooks({ secret: 's', respond: 'immediately', waitUntil: (p: Promise<unknown>) => void p })
+
+expectError(inklessWebhooks({ secret: 's', onEnvelopeCompleted: () => {} }))
+expectError(inklessWebhooks({ secret: 's', waitUntil: 'later' }))
+expectError(POST('https://example.test/webhook'))

@@ -1,0 +1,299 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { INKLESS_EVENTS, type InklessEventName, signPayload } from '@inkless-webhooks/core'
+import { createTestEvent } from './fixtures.js'
+import { createDispatcher, sendHandshake, sendWebhook } from './send.js'
+import { quantile, type SimulationReport, simulate } from './simulate.js'
+
+const USAGE = `Usage: inkless-webhooks <command> [options]
+
+Plays Inkless against a URL: no tunnel, no dashboard.
+
+Commands:
+  handshake <url>            send the verification request; check the exact echo
+  send <url> <event>         send one signed delivery of <event>
+  simulate <url>             deliver whole envelopes: async, reordered, duplicated, retried
+  sign                       read a body on stdin, print its X-Inkless-Signature
+
+Common options:
+  --secret <s>               webhook secret (default: INKLESS_WEBHOOK_SECRET)
+  --insecure                 accept any TLS certificate (https:// URLs)
+  --ca <file>                trust this CA / self-signed certificate
+  -h, --help                 help for a command
+
+Events: ${INKLESS_EVENTS.join(', ')}`
+
+const HELP: Record<string, string> = {
+  handshake: `Usage: inkless-webhooks handshake <url> [--insecure] [--ca file]
+
+Sends the handshake Inkless sends when a webhook URL is saved, and passes when the answer
+is 200, text/plain, and exactly the verification_secret.`,
+  send: `Usage: inkless-webhooks send <url> <event> [options]
+
+  --document-token <t>       document_token of the event (default: random)
+  --secure-link-id <n>       secure_link_id of the event (default: random)
+  --data <file.json>         fields to merge into the payload
+  --secret, --insecure, --ca as above`,
+  simulate: `Usage: inkless-webhooks simulate <url> [options]
+
+  --envelopes <n>            envelopes to play through (default 1)
+  --signers <n>              signers per envelope (default 2)
+  --shuffle                  deliver in random order
+  --duplicates <rate>        share of deliveries sent twice, 0 to 1 (default 0)
+  --concurrency <n>          deliveries in flight (default 8)
+  --retries <n>              retries per non-2xx delivery (default 5)
+  --backoff-ms <n>           first retry delay, doubled per retry (default 200)
+  --secret, --insecure, --ca as above
+
+Exits 1 if any delivery ended without a 2xx.`,
+  sign: `Usage: inkless-webhooks sign [--secret s] < body.json
+
+Prints base64(HMAC-SHA256(secret, stdin bytes)), the X-Inkless-Signature value.`,
+}
+
+class UsageError extends Error {}
+
+// The command being run, so a usage error shows that command's usage.
+let current: string | undefined
+
+const options = {
+  secret: { type: 'string' },
+  insecure: { type: 'boolean' },
+  ca: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  'document-token': { type: 'string' },
+  'secure-link-id': { type: 'string' },
+  data: { type: 'string' },
+  envelopes: { type: 'string' },
+  signers: { type: 'string' },
+  shuffle: { type: 'boolean' },
+  duplicates: { type: 'string' },
+  concurrency: { type: 'string' },
+  retries: { type: 'string' },
+  'backoff-ms': { type: 'string' },
+} as const
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof options; allowPositionals: true }>
+>['values']
+
+function integer(values: Values, name: keyof Values, fallback: number, min = 0): number {
+  const raw = values[name]
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}`)
+  return n
+}
+
+function url(positionals: string[]): string {
+  const value = positionals[0]
+  if (!value) throw new UsageError('missing <url>')
+  let parsed: URL
+  try {
+    parsed = new URL(value)
+  } catch {
+    throw new UsageError(`not a URL: ${value}`)
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new UsageError(`expected an http:// or https:// URL, got ${value}`)
+  }
+  return value
+}
+
+function secret(values: Values): string {
+  const s = values.secret ?? process.env.INKLESS_WEBHOOK_SECRET
+  if (!s) throw new UsageError('no secret: pass --secret or set INKLESS_WEBHOOK_SECRET')
+  return s
+}
+
+const allowed: Record<string, ReadonlySet<string>> = {
+  handshake: new Set(['insecure', 'ca', 'help', 'secret']),
+  send: new Set(['secret', 'insecure', 'ca', 'help', 'document-token', 'secure-link-id', 'data']),
+  simulate: new Set([
+    'secret',
+    'insecure',
+    'ca',
+    'help',
+    'envelopes',
+    'signers',
+    'shuffle',
+    'duplicates',
+    'concurrency',
+    'retries',
+    'backoff-ms',
+  ]),
+  sign: new Set(['secret', 'help']),
+}
+
+function printTable(report: SimulationReport, out: NodeJS.WritableStream) {
+  const order = (name: string) => INKLESS_EVENTS.indexOf(name as InklessEventName)
+  const events = [...report.byEvent].sort(([a], [b]) => order(a) - order(b))
+  const rows = events.map(([name, s]) => [
+    name,
+    String(s.sent),
+    String(s.ok),
+    String(s.retried),
+    String(s.failed),
+    quantile(s.latencies, 0.5).toFixed(1),
+    quantile(s.latencies, 0.99).toFixed(1),
+  ])
+  const t = report.total
+  const all = [...report.byEvent.values()].flatMap((s) => s.latencies)
+  rows.push([
+    'total',
+    String(t.total),
+    String(t.ok),
+    String(t.retried),
+    String(t.failed),
+    quantile(all, 0.5).toFixed(1),
+    quantile(all, 0.99).toFixed(1),
+  ])
+  const head = ['event', 'sent', '2xx', 'retried', 'failed', 'p50 ms', 'p99 ms']
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)))
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join('  ')
+  out.write(`${line(head)}\n`)
+  for (const [i, row] of rows.entries()) {
+    if (i === rows.length - 1) out.write(`${widths.map((w) => '-'.repeat(w)).join('  ')}\n`)
+    out.write(`${line(row)}\n`)
+  }
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE)
+    return command === undefined ? 2 : 0
+  }
+  const help = HELP[command]
+  if (help === undefined) throw new UsageError(`unknown command "${command}"`)
+  current = command
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>
+  try {
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] as string)
+  }
+  const { values, positionals } = parsed
+  if (values.help) {
+    console.log(help)
+    return 0
+  }
+  for (const key of Object.keys(values)) {
+    if (!allowed[command]?.has(key)) throw new UsageError(`--${key} does not apply to "${command}"`)
+  }
+  const dispatcher =
+    values.ca || values.insecure
+      ? createDispatcher({ ca: values.ca, insecure: values.insecure })
+      : undefined
+
+  if (command === 'sign') {
+    if (positionals.length > 0)
+      throw new UsageError('sign takes no arguments; pipe the body on stdin')
+    const key = secret(values)
+    console.log(signPayload(await readStdin(), key))
+    return 0
+  }
+  const target = url(positionals)
+  if (command === 'handshake') {
+    if (positionals.length > 1) throw new UsageError('handshake takes one <url>')
+    const result = await sendHandshake(target, { dispatcher })
+    console.log(
+      result.passed
+        ? `pass: ${target} answered the handshake (${result.durationMs.toFixed(1)} ms)`
+        : `fail: ${result.problem}`,
+    )
+    return result.passed ? 0 : 1
+  }
+  if (command === 'send') {
+    const name = positionals[1]
+    if (!name) throw new UsageError('missing <event>')
+    if (!INKLESS_EVENTS.includes(name as InklessEventName))
+      throw new UsageError(`unknown event "${name}"`)
+    if (positionals.length > 2) throw new UsageError('send takes <url> <event>')
+    const overrides: Record<string, unknown> = {}
+    if (values['document-token'] !== undefined) overrides.document_token = values['document-token']
+    if (values['secure-link-id'] !== undefined)
+      overrides.secure_link_id = integer(values, 'secure-link-id', 0, 1)
+    if (values.data !== undefined) {
+      try {
+        Object.assign(overrides, JSON.parse(readFileSync(values.data, 'utf8')))
+      } catch (error) {
+        throw new UsageError(`--data ${values.data}: ${(error as Error).message}`)
+      }
+    }
+    const event = createTestEvent(name as InklessEventName, overrides)
+    const res = await sendWebhook(target, event, { secret: secret(values), dispatcher })
+    console.log(`${res.status} ${res.body} (${res.durationMs.toFixed(1)} ms)`)
+    console.log(JSON.stringify(event))
+    return res.ok ? 0 : 1
+  }
+  // simulate
+  if (positionals.length > 1) throw new UsageError('simulate takes one <url>')
+  const duplicates = values.duplicates === undefined ? 0 : Number(values.duplicates)
+  if (!(duplicates >= 0 && duplicates <= 1))
+    throw new UsageError('--duplicates must be between 0 and 1')
+  const settings = {
+    secret: secret(values),
+    dispatcher: dispatcher ?? createDispatcher(),
+    envelopes: integer(values, 'envelopes', 1, 1),
+    signers: integer(values, 'signers', 2, 1),
+    concurrency: integer(values, 'concurrency', 8, 1),
+    retries: integer(values, 'retries', 5),
+    backoffMs: integer(values, 'backoff-ms', 200),
+    shuffle: values.shuffle ?? false,
+    duplicates,
+  }
+  const tty = process.stderr.isTTY
+  let shown = 0
+  const report = await simulate(target, {
+    ...settings,
+    onProgress: (p) => {
+      const now = performance.now()
+      if (p.done !== p.total && now - shown < (tty ? 100 : 2000)) return
+      shown = now
+      const line = `delivered ${p.done}/${p.total}  2xx ${p.ok}  retries ${p.retried}  failed ${p.failed}`
+      process.stderr.write(tty ? `\r${line}` : `${line}\n`)
+    },
+  })
+  if (tty) process.stderr.write('\n')
+  if (report.handshake) {
+    console.log(
+      report.handshake.passed ? 'handshake: pass' : `handshake: fail (${report.handshake.problem})`,
+    )
+  }
+  printTable(report, process.stdout)
+  const { failed } = report.total
+  console.log(
+    failed === 0
+      ? `all ${report.total.total} deliveries answered 2xx in ${(report.durationMs / 1000).toFixed(2)} s`
+      : `${failed} deliveries ended without a 2xx`,
+  )
+  await settings.dispatcher.close()
+  return failed === 0 && report.handshake?.passed !== false ? 0 : 1
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`inkless-webhooks: ${error.message}\n`)
+      console.error(HELP[current ?? ''] ?? USAGE)
+      process.exitCode = 2
+    } else {
+      console.error(`inkless-webhooks: ${(error as Error).message}`)
+      process.exitCode = 1
+    }
+  },
+)

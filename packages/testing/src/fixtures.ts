@@ -1,0 +1,106 @@
+import { randomBytes, randomInt } from 'node:crypto'
+import {
+  INKLESS_EVENTS,
+  type InklessEventName,
+  type InklessEventOf,
+  type InklessVerificationRequest,
+  signPayload,
+} from '@inkless-webhooks/core'
+
+// Events about the whole document or envelope carry no secure link; the rest name the
+// recipient's link.
+const WITHOUT_LINK: ReadonlySet<InklessEventName> = new Set([
+  'document_complete',
+  'envelope_complete',
+])
+
+export const documentToken = (): string => randomBytes(16).toString('hex')
+
+/** Inkless's timestamps: ISO 8601 in UTC, whole seconds. */
+export const inklessTimestamp = (date = new Date()): string => `${date.toISOString().slice(0, 19)}Z`
+
+/** A realistic payload for `name`; `overrides` replaces fields (or adds new ones). */
+export function createTestEvent<N extends InklessEventName>(
+  name: N,
+  overrides: Partial<InklessEventOf<N>> & Record<string, unknown> = {},
+): InklessEventOf<N> {
+  if (!INKLESS_EVENTS.includes(name)) {
+    throw new TypeError(`Unknown Inkless event "${name}". Known: ${INKLESS_EVENTS.join(', ')}`)
+  }
+  return {
+    event: name,
+    ...(WITHOUT_LINK.has(name) ? {} : { secure_link_id: randomInt(1, 1_000_000) }),
+    document_token: documentToken(),
+    timestamp: inklessTimestamp(),
+    ...overrides,
+  } as InklessEventOf<N>
+}
+
+export interface SignedRequest {
+  readonly method: 'POST'
+  readonly headers: Record<string, string>
+  /** The exact bytes that were signed: send them as they are. */
+  readonly body: string
+}
+
+export interface SignOptions {
+  /** Default: `INKLESS_WEBHOOK_SECRET`. */
+  readonly secret?: string
+  /** Extra or replacement headers, e.g. a wrong `x-inkless-alg` for a negative test. */
+  readonly headers?: Record<string, string>
+}
+
+function secretFrom(options: SignOptions): string {
+  const secret = options.secret ?? process.env.INKLESS_WEBHOOK_SECRET
+  if (!secret)
+    throw new TypeError('Pass { secret } or set INKLESS_WEBHOOK_SECRET to sign deliveries.')
+  return secret
+}
+
+/**
+ * A delivery as Inkless sends it — for supertest, light-my-request, Hono's `app.request()`
+ * or `fetch`. A string body is signed byte for byte as given.
+ */
+export function buildSignedRequest(
+  eventOrRawBody: object | string,
+  options: SignOptions = {},
+): SignedRequest {
+  const body = typeof eventOrRawBody === 'string' ? eventOrRawBody : JSON.stringify(eventOrRawBody)
+  return {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-inkless-signature': signPayload(body, secretFrom(options)),
+      'x-inkless-alg': 'SHA256',
+      ...options.headers,
+    },
+    body,
+  }
+}
+
+export interface HandshakeRequest {
+  readonly method: 'POST'
+  readonly headers: Record<string, string>
+  readonly body: string
+  /** What the endpoint must answer, exactly, as text/plain. */
+  readonly verificationSecret: string
+}
+
+/** The verification request Inkless sends when a webhook URL is saved (it is not signed). */
+export function buildHandshakeRequest(
+  overrides: Partial<InklessVerificationRequest> = {},
+): HandshakeRequest {
+  const payload = {
+    verification_secret: randomBytes(24).toString('base64url'),
+    provider: 'inkless',
+    webhook_id: randomInt(1, 100_000),
+    timestamp: inklessTimestamp(),
+    ...overrides,
+  }
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+    verificationSecret: payload.verification_secret,
+  }
+}

@@ -1,0 +1,27 @@
+export {
+  buildHandshakeRequest,
+  buildSignedRequest,
+  createTestEvent,
+  type HandshakeRequest,
+  type SignedRequest,
+  type SignOptions,
+} from './fixtures.js'
+export {
+  createDispatcher,
+  type Delivery,
+  type HandshakeResult,
+  type SendOptions,
+  sendHandshake,
+  sendWebhook,
+} from './send.js'
+export {
+  type EventStats,
+  type PlannedDelivery,
+  type PlanOptions,
+  type Progress,
+  planEnvelopes,
+  quantile,
+  type SimulateOptions,
+  type SimulationReport,
+  simulate,
+} from './simulate.js'

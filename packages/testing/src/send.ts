@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs'
+import { Agent, type Dispatcher, fetch } from 'undici'
+import { buildHandshakeRequest, buildSignedRequest, type SignOptions } from './fixtures.js'
+
+export interface SendOptions extends SignOptions {
+  /** An undici dispatcher, e.g. from `createDispatcher({ ca })` for a self-signed certificate. */
+  readonly dispatcher?: Dispatcher
+  /** Give up after this many ms. Default 10,000. */
+  readonly timeoutMs?: number
+}
+
+export interface Delivery {
+  readonly status: number
+  /** 2xx, the answer Inkless treats as delivered. */
+  readonly ok: boolean
+  readonly headers: Headers
+  readonly body: string
+  readonly durationMs: number
+}
+
+async function post(
+  url: string,
+  init: { headers: Record<string, string>; body: string },
+  options: SendOptions,
+): Promise<Delivery> {
+  const started = performance.now()
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: init.headers,
+    body: init.body,
+    dispatcher: options.dispatcher,
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+  })
+  const body = await res.text()
+  return {
+    status: res.status,
+    ok: res.ok,
+    headers: res.headers as Headers,
+    body,
+    durationMs: performance.now() - started,
+  }
+}
+
+/** Signs and POSTs one delivery, as Inkless would; rejects only if no answer came back. */
+export function sendWebhook(
+  url: string,
+  eventOrRawBody: object | string,
+  options: SendOptions = {},
+): Promise<Delivery> {
+  return post(url, buildSignedRequest(eventOrRawBody, options), options)
+}
+
+export interface HandshakeResult extends Delivery {
+  /** 200, body exactly the verification secret, text/plain. */
+  readonly passed: boolean
+  /** Why it did not pass, in one line. */
+  readonly problem?: string
+}
+
+/** Sends the verification handshake and checks the answer the way Inkless does. */
+export async function sendHandshake(
+  url: string,
+  options: Omit<SendOptions, 'secret'> = {},
+): Promise<HandshakeResult> {
+  const request = buildHandshakeRequest()
+  const res = await post(url, request, options)
+  const type = res.headers.get('content-type') ?? ''
+  const problem =
+    res.status !== 200
+      ? `expected status 200, got ${res.status}`
+      : res.body !== request.verificationSecret
+        ? 'the body is not exactly the verification_secret'
+        : !type.startsWith('text/plain')
+          ? `expected content-type text/plain, got ${type || 'none'}`
+          : undefined
+  return problem === undefined ? { ...res, passed: true } : { ...res, passed: false, problem }
+}
+
+/** A keep-alive dispatcher; `ca` trusts a local certificate, `insecure` trusts any. */
+export function createDispatcher(
+  options: { ca?: string; insecure?: boolean; connections?: number } = {},
+): Agent {
+  return new Agent({
+    connections: options.connections ?? 64,
+    connect: {
+      ...(options.ca ? { ca: readFileSync(options.ca) } : {}),
+      ...(options.insecure ? { rejectUnauthorized: false } : {}),
+    },
+  })
+}

@@ -1,0 +1,206 @@
+import type { InklessEvent, InklessEventName } from '@inkless-webhooks/core'
+import { documentToken, inklessTimestamp } from './fixtures.js'
+import {
+  type Delivery,
+  type HandshakeResult,
+  type SendOptions,
+  sendHandshake,
+  sendWebhook,
+} from './send.js'
+
+/** What one recipient's signing session fires, in order. */
+const SIGNER_LIFECYCLE: readonly InklessEventName[] = [
+  'document_signing_link_sent',
+  'email_delivered',
+  'email_opened',
+  'email_clicked',
+  'link_viewed',
+  'otp_sent',
+  'sms_sent',
+  'sms_delivered',
+  'otp_verified',
+  'document_signed',
+]
+
+export interface PlanOptions {
+  /** Envelopes to play through. Default 1. */
+  readonly envelopes?: number
+  /** Signers per envelope. Default 2. */
+  readonly signers?: number
+  /** Deliver in random order, as Inkless's queue may. */
+  readonly shuffle?: boolean
+  /** Share of deliveries sent twice, 0 to 1. */
+  readonly duplicates?: number
+  /** Random source in [0, 1), injectable for reproducible plans. */
+  readonly random?: () => number
+}
+
+export interface PlannedDelivery {
+  readonly event: InklessEvent
+  /** The exact bytes to sign and send; a duplicate repeats them. */
+  readonly body: string
+  readonly duplicate: boolean
+}
+
+/**
+ * The deliveries of `envelopes` signing flows: per signer the link, email, OTP and SMS
+ * events and one `document_signed`, then `document_complete` and `envelope_complete`.
+ */
+export function planEnvelopes(options: PlanOptions = {}): PlannedDelivery[] {
+  const {
+    envelopes = 1,
+    signers = 2,
+    shuffle = false,
+    duplicates = 0,
+    random = Math.random,
+  } = options
+  const events: InklessEvent[] = []
+  let linkId = 1000 + Math.floor(random() * 1_000_000)
+  const start = Date.now() - 3_600_000
+  for (let e = 0; e < envelopes; e++) {
+    const document_token = documentToken()
+    let second = 0
+    const at = () => inklessTimestamp(new Date(start + e * 600_000 + second++ * 1000))
+    for (let s = 0; s < signers; s++) {
+      const secure_link_id = linkId++
+      for (const name of SIGNER_LIFECYCLE) {
+        events.push({
+          event: name,
+          secure_link_id,
+          document_token,
+          timestamp: at(),
+        } as InklessEvent)
+      }
+    }
+    events.push({ event: 'document_complete', document_token, timestamp: at() } as InklessEvent)
+    events.push({ event: 'envelope_complete', document_token, timestamp: at() } as InklessEvent)
+  }
+  const plan: PlannedDelivery[] = events.map((event) => ({
+    event,
+    body: JSON.stringify(event),
+    duplicate: false,
+  }))
+  const copies = plan.filter(() => random() < duplicates).map((d) => ({ ...d, duplicate: true }))
+  for (const copy of copies) {
+    // A duplicate arrives after its original: anywhere later in the queue.
+    const after = plan.findIndex((d) => d.body === copy.body)
+    plan.splice(after + 1 + Math.floor(random() * (plan.length - after)), 0, copy)
+  }
+  if (shuffle) {
+    for (let i = plan.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1))
+      ;[plan[i], plan[j]] = [plan[j] as PlannedDelivery, plan[i] as PlannedDelivery]
+    }
+  }
+  return plan
+}
+
+export interface EventStats {
+  /** Deliveries of this event, duplicates included. */
+  sent: number
+  /** Deliveries that ended with a 2xx. */
+  ok: number
+  /** Extra attempts after a non-2xx or a network error. */
+  retried: number
+  /** Deliveries that ran out of retries. */
+  failed: number
+  /** Latency of every attempt, ms. */
+  latencies: number[]
+}
+
+export interface Progress {
+  readonly done: number
+  readonly total: number
+  readonly ok: number
+  readonly failed: number
+  readonly retried: number
+}
+
+export interface SimulateOptions extends PlanOptions, SendOptions {
+  /** Deliveries in flight at once. Default 8. */
+  readonly concurrency?: number
+  /** Retries per delivery after a non-2xx. Default 5. */
+  readonly retries?: number
+  /** First retry delay in ms, doubled each time up to 5 s. Default 200. */
+  readonly backoffMs?: number
+  /** Send the verification handshake first. Default true. */
+  readonly handshake?: boolean
+  readonly onProgress?: (progress: Progress) => void
+}
+
+export interface SimulationReport {
+  readonly handshake?: HandshakeResult
+  readonly byEvent: ReadonlyMap<InklessEventName, EventStats>
+  readonly total: Progress
+  readonly durationMs: number
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Plays Inkless against `url`: delivers the plan concurrently, retrying each non-2xx. */
+export async function simulate(
+  url: string,
+  options: SimulateOptions = {},
+): Promise<SimulationReport> {
+  const { concurrency = 8, retries = 5, backoffMs = 200, onProgress } = options
+  const started = performance.now()
+  const handshake = options.handshake === false ? undefined : await sendHandshake(url, options)
+  const plan = planEnvelopes(options)
+  const byEvent = new Map<InklessEventName, EventStats>()
+  const total = { done: 0, total: plan.length, ok: 0, failed: 0, retried: 0 }
+
+  async function deliver({ event, body }: PlannedDelivery) {
+    const stats = byEvent.get(event.event) ?? {
+      sent: 0,
+      ok: 0,
+      retried: 0,
+      failed: 0,
+      latencies: [],
+    }
+    byEvent.set(event.event, stats)
+    stats.sent++
+    for (let attempt = 0; ; attempt++) {
+      const started = performance.now()
+      const answer: Delivery | undefined = await sendWebhook(url, body, options).catch(
+        () => undefined,
+      )
+      stats.latencies.push(answer?.durationMs ?? performance.now() - started)
+      if (answer?.ok) {
+        stats.ok++
+        total.ok++
+        return
+      }
+      if (attempt === retries) {
+        stats.failed++
+        total.failed++
+        return
+      }
+      stats.retried++
+      total.retried++
+      await sleep(Math.min(backoffMs * 2 ** attempt, 5000))
+    }
+  }
+
+  let next = 0
+  const worker = async () => {
+    while (next < plan.length) {
+      await deliver(plan[next++] as PlannedDelivery)
+      total.done++
+      onProgress?.({ ...total })
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker))
+  return {
+    ...(handshake ? { handshake } : {}),
+    byEvent,
+    total: { ...total },
+    durationMs: performance.now() - started,
+  }
+}
+
+/** The q-quantile (0..1) of `values`, nearest rank. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number
+}

@@ -1,0 +1,286 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
+import { redisDedupeStore } from '@inkless-webhooks/redis'
+import { planEnvelopes, sendWebhook } from '@inkless-webhooks/testing'
+import Redis from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { eventBody, SECRET, signed } from './support/deliveries.js'
+import { RedisServer } from './support/redis.js'
+
+let redis: RedisServer
+const clients: Redis[] = []
+const client = (url = redis.url) => {
+  const c = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    lazyConnect: true,
+  })
+  c.on('error', () => {})
+  clients.push(c)
+  return c
+}
+const connected = async (url?: string) => {
+  const c = client(url)
+  await c.connect()
+  return c
+}
+let prefixes = 0
+const prefix = () => `test:${process.pid}:${++prefixes}:`
+
+beforeAll(async () => {
+  redis = await RedisServer.start()
+})
+afterAll(async () => {
+  for (const c of clients) c.disconnect()
+  await redis.destroy()
+})
+
+describe('redisDedupeStore against a real Redis', () => {
+  it('claims with SET NX, marks done, releases on failure', async () => {
+    const store = redisDedupeStore(await connected(), { prefix: prefix() })
+    expect(await store.claim('k')).toBe('claimed')
+    expect(await store.claim('k')).toBe('processing')
+    await store.release('k')
+    expect(await store.claim('k')).toBe('claimed')
+    await store.complete('k')
+    expect(await store.claim('k')).toBe('done')
+  })
+
+  it('remembers processed keys for ttlSeconds, claims for processingTtlSeconds', async () => {
+    const c = await connected()
+    const p = prefix()
+    const store = redisDedupeStore(c, { prefix: p, ttlSeconds: 60, processingTtlSeconds: 30 })
+    await store.claim('a')
+    const claimTtl = Number(await c.pttl(`${p}a`))
+    expect(claimTtl).toBeGreaterThan(29_000)
+    expect(claimTtl).toBeLessThanOrEqual(30_000)
+    await store.complete('a')
+    expect(Number(await c.pttl(`${p}a`))).toBeGreaterThan(59_000)
+  })
+
+  it('a claim left by a dead instance expires; its late release cannot delete the new claim', async () => {
+    const p = prefix()
+    const crashed = redisDedupeStore(await connected(), { prefix: p, processingTtlSeconds: 1 })
+    const other = redisDedupeStore(await connected(), { prefix: p, processingTtlSeconds: 1 })
+    expect(await crashed.claim('k')).toBe('claimed')
+    expect(await other.claim('k')).toBe('processing')
+    await new Promise((r) => setTimeout(r, 1100))
+    expect(await other.claim('k')).toBe('claimed')
+    await crashed.release('k')
+    expect(await other.claim('k')).toBe('processing')
+  })
+
+  it('behaves like the in-memory store behind handle(): duplicate 200, failure 500 then retry', async () => {
+    const onEvent = vi.fn().mockRejectedValueOnce(new Error('first attempt fails'))
+    const webhooks = createInklessWebhooks({
+      secret: SECRET,
+      onEvent,
+      onError: () => {},
+      dedupe: redisDedupeStore(await connected(), { prefix: prefix() }),
+    })
+    const body = eventBody()
+    const delivery = { method: 'POST', headers: signed(body), rawBody: body }
+    expect((await webhooks.handle(delivery)).status).toBe(500)
+    expect((await webhooks.handle(delivery)).status).toBe(200)
+    expect(await webhooks.handle(delivery)).toMatchObject({ status: 200, body: 'duplicate' })
+    expect(onEvent).toHaveBeenCalledTimes(2)
+  })
+
+  it('Redis unreachable: 503 and onError; onStoreError "process" runs the handlers instead', async () => {
+    const store: DedupeStore = redisDedupeStore(client('redis://127.0.0.1:1'), {
+      commandTimeoutMs: 200,
+    })
+    const onError = vi.fn()
+    const onEvent = vi.fn()
+    const rejecting = createInklessWebhooks({ secret: SECRET, onError, onEvent, dedupe: store })
+    const body = eventBody()
+    const delivery = { method: 'POST', headers: signed(body), rawBody: body }
+    expect((await rejecting.handle(delivery)).status).toBe(503)
+    expect(onEvent).not.toHaveBeenCalled()
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'store_unavailable' })
+    const processing = createInklessWebhooks({
+      secret: SECRET,
+      onError: () => {},
+      onEvent,
+      dedupe: store,
+      onStoreError: 'process',
+    })
+    expect((await processing.handle(delivery)).status).toBe(200)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+
+  it('a Redis that hangs (offline queue on) times out into a 503, never a hung request', async () => {
+    const queued = new Redis('redis://127.0.0.1:1', { lazyConnect: true, retryStrategy: () => 50 })
+    queued.on('error', () => {})
+    clients.push(queued)
+    void queued.connect().catch(() => {})
+    const webhooks = createInklessWebhooks({
+      secret: SECRET,
+      onError: () => {},
+      dedupe: redisDedupeStore(queued, { commandTimeoutMs: 300 }),
+    })
+    const body = eventBody()
+    const res = await webhooks.handle({ method: 'POST', headers: signed(body), rawBody: body })
+    expect(res.status).toBe(503)
+  })
+})
+
+/** A server instance in its own process, logging every event its handlers processed. */
+class Instance {
+  readonly handled: string[] = []
+  url = ''
+  private constructor(private readonly child: ChildProcess) {}
+
+  static async start(adapter: 'node' | 'express', env: Record<string, string>): Promise<Instance> {
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'fixtures/redis-instance.mjs'), adapter],
+      {
+        env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    const instance = new Instance(child)
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+    const listening = new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`instance exited with ${code}`)))
+      lines.on('line', (line) => {
+        if (line.startsWith('listening ')) {
+          instance.url = `http://127.0.0.1:${line.slice(10)}/webhook`
+          resolve()
+        } else if (line.startsWith('handled ')) instance.handled.push(JSON.parse(line.slice(8)))
+        else if (line === 'hanging') instance.hanging = true
+      })
+    })
+    await listening
+    return instance
+  }
+
+  hanging = false
+
+  async kill(signal: NodeJS.Signals = 'SIGTERM') {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    this.child.kill(signal)
+    await once(this.child, 'exit')
+  }
+}
+
+/** Delivers every body like Inkless: concurrently, retrying each non-2xx until it gets one. */
+async function deliverAll(bodies: string[], urls: () => string[], concurrency: number) {
+  const statuses = new Map<number, number>()
+  let next = 0
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next] as string
+      const i = next++
+      for (let attempt = 0; ; attempt++) {
+        const all = urls()
+        const url = all[(i + attempt) % all.length] as string
+        const res = await sendWebhook(url, body, { secret: SECRET }).catch(() => undefined)
+        const status = res?.status ?? 0
+        statuses.set(status, (statuses.get(status) ?? 0) + 1)
+        if (res?.ok) break
+        if (attempt > 400) throw new Error(`delivery ${i} never succeeded (last status ${status})`)
+        await new Promise((r) => setTimeout(r, Math.min(25 * 2 ** attempt, 250)))
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return statuses
+}
+
+const counts = (instances: Instance[]) => {
+  const seen = new Map<string, number>()
+  for (const key of instances.flatMap((i) => i.handled)) seen.set(key, (seen.get(key) ?? 0) + 1)
+  return seen
+}
+
+describe('several instances sharing one Redis', () => {
+  it('5,000 shuffled deliveries, 30% duplicates, to two processes: each event handled once, no 5xx', {
+    timeout: 120_000,
+  }, async () => {
+    const env = { REDIS_URL: redis.url, REDIS_PREFIX: prefix() }
+    const instances = [await Instance.start('node', env), await Instance.start('express', env)]
+    try {
+      const plan = planEnvelopes({ envelopes: 175, signers: 2, duplicates: 0.3, shuffle: true })
+      const unique = new Set(plan.map((d) => d.body)).size
+      expect(plan.length).toBeGreaterThanOrEqual(4800)
+      const statuses = await deliverAll(
+        plan.map((d) => d.body),
+        () => instances.map((i) => i.url),
+        64,
+      )
+      const seen = counts(instances)
+      expect(seen.size).toBe(unique)
+      expect(Math.max(...seen.values())).toBe(1)
+      expect([...statuses.keys()].filter((s) => s >= 500 || s === 0)).toEqual([])
+      expect(instances.every((i) => i.handled.length > unique / 4)).toBe(true)
+      console.log(
+        `multi-instance: ${plan.length} deliveries, ${unique} unique, statuses ${JSON.stringify(Object.fromEntries(statuses))}, per instance ${instances.map((i) => i.handled.length).join('/')}`,
+      )
+    } finally {
+      await Promise.all(instances.map((i) => i.kill()))
+    }
+  })
+
+  it('Redis stopped mid-run: 503s, then the retries complete; nothing lost, nothing twice', {
+    timeout: 120_000,
+  }, async () => {
+    const own = await RedisServer.start()
+    const env = { REDIS_URL: own.url, PROCESSING_TTL_SECONDS: '2' }
+    const instances = [await Instance.start('node', env), await Instance.start('express', env)]
+    try {
+      const plan = planEnvelopes({ envelopes: 40, signers: 2, duplicates: 0.3, shuffle: true })
+      const unique = new Set(plan.map((d) => d.body)).size
+      const run = deliverAll(
+        plan.map((d) => d.body),
+        () => instances.map((i) => i.url),
+        16,
+      )
+      await vi.waitFor(() => expect(counts(instances).size).toBeGreaterThan(unique / 4), {
+        timeout: 30_000,
+      })
+      await own.stop()
+      await new Promise((r) => setTimeout(r, 1500))
+      const duringOutage = counts(instances).size
+      await own.start()
+      const statuses = await run
+      const seen = counts(instances)
+      expect(statuses.get(503)).toBeGreaterThan(0)
+      expect(duringOutage).toBeLessThan(unique)
+      expect(seen.size).toBe(unique)
+      expect(Math.max(...seen.values())).toBe(1)
+      console.log(
+        `outage: ${plan.length} deliveries, ${unique} unique, ${duringOutage} handled before/during the outage, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+      )
+    } finally {
+      await Promise.all(instances.map((i) => i.kill()))
+      await own.destroy()
+    }
+  })
+
+  it('a claim left by a killed process expires and the retry is processed', {
+    timeout: 60_000,
+  }, async () => {
+    const env = { REDIS_URL: redis.url, REDIS_PREFIX: prefix(), PROCESSING_TTL_SECONDS: '1' }
+    const doomed = await Instance.start('node', { ...env, HANG_TOKEN: 'doc-that-hangs' })
+    const survivor = await Instance.start('express', env)
+    try {
+      const body = eventBody('document_signed', { document_token: 'doc-that-hangs' })
+      void sendWebhook(doomed.url, body, { secret: SECRET }).catch(() => {})
+      await vi.waitFor(() => expect(doomed.hanging).toBe(true))
+      await doomed.kill('SIGKILL')
+      // The dead instance's claim still stands: Inkless is told to retry later.
+      expect((await sendWebhook(survivor.url, body, { secret: SECRET })).status).toBe(409)
+      await new Promise((r) => setTimeout(r, 1100))
+      expect((await sendWebhook(survivor.url, body, { secret: SECRET })).status).toBe(200)
+      expect(survivor.handled).toHaveLength(1)
+      expect((await sendWebhook(survivor.url, body, { secret: SECRET })).body).toBe('duplicate')
+    } finally {
+      await Promise.all([doomed.kill('SIGKILL'), survivor.kill()])
+    }
+  })
+})

@@ -129,7 +129,10 @@ describe('planEnvelopes', () => {
 
   it('adds duplicates after their original, and shuffles on request', () => {
     let seed = 7
-    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646
+    const random = () => {
+      seed = (seed * 16807) % 2147483647
+      return (seed - 1) / 2147483646
+    }
     const plan = planEnvelopes({ envelopes: 20, signers: 2, duplicates: 0.3, random })
     const unique = new Set(plan.map((d) => d.body))
     expect(unique.size).toBe(440)

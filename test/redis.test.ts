@@ -73,6 +73,24 @@ describe('redisDedupeStore against a real Redis', () => {
     expect(await other.claim('k')).toBe('processing')
   })
 
+  it('a delivery processed while Redis is down is recorded once Redis is back', {
+    timeout: 20_000,
+  }, async () => {
+    const own = await RedisServer.start()
+    try {
+      const store = redisDedupeStore(await connected(own.url), { commandTimeoutMs: 300 })
+      expect(await store.claim('k')).toBe('claimed')
+      await own.stop()
+      await expect(store.complete('k')).rejects.toThrow()
+      expect(await store.claim('k')).toBe('done')
+      await own.start()
+      const other = redisDedupeStore(await connected(own.url))
+      await vi.waitFor(async () => expect(await other.claim('k')).toBe('done'), { timeout: 10_000 })
+    } finally {
+      await own.destroy()
+    }
+  })
+
   it('behaves like the in-memory store behind handle(): duplicate 200, failure 500 then retry', async () => {
     const onEvent = vi.fn().mockRejectedValueOnce(new Error('first attempt fails'))
     const webhooks = createInklessWebhooks({
@@ -230,7 +248,7 @@ describe('several instances sharing one Redis', () => {
     timeout: 120_000,
   }, async () => {
     const own = await RedisServer.start()
-    const env = { REDIS_URL: own.url, PROCESSING_TTL_SECONDS: '2' }
+    const env = { REDIS_URL: own.url, PROCESSING_TTL_SECONDS: '10' }
     const instances = [await Instance.start('node', env), await Instance.start('express', env)]
     try {
       const plan = planEnvelopes({ envelopes: 40, signers: 2, duplicates: 0.3, shuffle: true })

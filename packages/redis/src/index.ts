@@ -51,6 +51,11 @@ export function redisDedupeStore(
   }
   // Claims this process holds, so release only deletes its own.
   const tokens = new Map<string, string>()
+  // Deliveries processed while Redis could not record it. They answer 'done' here and are
+  // written as soon as Redis is back, well before a claim could expire elsewhere (keep
+  // processingTtlSeconds above the longest outage you expect to ride out).
+  const unsaved = new Set<string>()
+  let flushing: ReturnType<typeof setTimeout> | undefined
 
   // ioredis queues commands while disconnected; without a deadline a Redis outage would
   // hang the request instead of answering 503.
@@ -63,8 +68,27 @@ export function redisDedupeStore(
       work.then(resolve, reject).finally(() => clearTimeout(timer))
     })
 
+  const markDone = (key: string) => deadline(client.call('SET', prefix + key, DONE, 'PX', ttlMs))
+  const flushSoon = () => {
+    if (flushing) return
+    flushing = setTimeout(async () => {
+      for (const key of unsaved) {
+        try {
+          await markDone(key)
+          unsaved.delete(key)
+        } catch {
+          break
+        }
+      }
+      flushing = undefined
+      if (unsaved.size > 0) flushSoon()
+    }, 250)
+    flushing.unref?.()
+  }
+
   return {
     async claim(key) {
+      if (unsaved.has(key)) return 'done'
       const token = `${PROCESSING}${randomUUID()}`
       // One round trip: set the claim if absent, and get what was there if not.
       const previous = await deadline(
@@ -78,7 +102,13 @@ export function redisDedupeStore(
     },
     async complete(key) {
       tokens.delete(key)
-      await deadline(client.call('SET', prefix + key, DONE, 'PX', ttlMs))
+      try {
+        await markDone(key)
+      } catch (error) {
+        unsaved.add(key)
+        flushSoon()
+        throw error
+      }
     },
     async release(key) {
       const token = tokens.get(key)

@@ -1,0 +1,182 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { promisify } from 'node:util'
+import { createTestEvent, sendWebhook } from '@inkless-webhooks/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import { SECRET } from './support/deliveries.js'
+
+const root = join(import.meta.dirname, '..')
+const CLI = join(root, 'packages/testing/dist/cli.mjs')
+const execute = promisify(execFile)
+
+/** An example server as its README starts it: `node server.js` in its folder. */
+class Example {
+  readonly lines: string[] = []
+  url = ''
+  private constructor(private readonly child: ChildProcess) {}
+
+  static async start(name: string, env: Record<string, string> = {}): Promise<Example> {
+    const child = spawn(process.execPath, ['server.js'], {
+      cwd: join(root, 'examples', name),
+      env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET, PORT: '0', HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const example = new Example(child)
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} did not start within 15 s`)), 15_000)
+      child.once('exit', (code) =>
+        reject(new Error(`${name} exited with ${code}: ${example.lines.join('\n')}`)),
+      )
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream as NodeJS.ReadableStream }).on('line', (line) => {
+          const listening = line.match(/^listening on (\S+)/)
+          if (listening) {
+            example.url = listening[1] as string
+            clearTimeout(timer)
+            resolve()
+          } else example.lines.push(line)
+        })
+      }
+    })
+    return example
+  }
+
+  logged(event: string): string[] {
+    return this.lines.filter((line) => line.startsWith(`${event}:`))
+  }
+
+  async stop() {
+    if (this.child.exitCode !== null) return
+    this.child.kill('SIGTERM')
+    await once(this.child, 'exit')
+  }
+}
+
+async function cli(...args: string[]) {
+  try {
+    const { stdout } = await execute(process.execPath, [CLI, ...args], {
+      env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET },
+    })
+    return { code: 0, stdout }
+  } catch (error) {
+    const e = error as { code: number; stdout: string }
+    return { code: e.code, stdout: e.stdout }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+let running: Example | undefined
+afterEach(async () => {
+  await running?.stop()
+  running = undefined
+})
+
+describe.each(['express', 'fastify', 'koa', 'node-http', 'hono'])(
+  'examples/%s with the CLI',
+  (name) => {
+    it('answers the handshake, logs a signed event, refuses an unsigned one', async () => {
+      running = await Example.start(name)
+      const handshake = await cli('handshake', running.url)
+      expect(handshake.stdout).toMatch(/^pass:/)
+      expect(handshake.code).toBe(0)
+
+      const send = await cli(
+        'send',
+        running.url,
+        'document_signed',
+        '--document-token',
+        `tok_${name}`,
+        '--secure-link-id',
+        '271',
+      )
+      expect(send.code).toBe(0)
+      expect(send.stdout).toMatch(/^200 ok/)
+      await sleep(50)
+      expect(running.logged('document_signed')).toEqual([
+        `document_signed: signer 271 signed tok_${name}`,
+      ])
+
+      const unsigned = await fetch(running.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(createTestEvent('document_signed')),
+      })
+      expect(unsigned.status).toBe(401)
+      const forged = await sendWebhook(running.url, createTestEvent('envelope_complete'), {
+        secret: 'not-the-secret',
+      })
+      expect(forged.status).toBe(401)
+      expect(running.logged('envelope_complete')).toEqual([])
+    })
+
+    it('simulate --shuffle --duplicates 0.3: every unique event handled exactly once', async () => {
+      running = await Example.start(name)
+      const result = await cli(
+        'simulate',
+        running.url,
+        '--envelopes',
+        '5',
+        '--signers',
+        '3',
+        '--shuffle',
+        '--duplicates',
+        '0.3',
+        '--concurrency',
+        '8',
+      )
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(/^handshake: pass/m)
+      const total = result.stdout.match(/^total\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m)
+      expect(Number(total?.[1])).toBeGreaterThan(5 * 32)
+      expect(total?.[4]).toBe('0')
+      await sleep(50)
+      const signed = running.logged('document_signed')
+      expect(signed).toHaveLength(15)
+      expect(new Set(signed).size).toBe(15)
+      expect(new Set(running.logged('document_complete')).size).toBe(5)
+      expect(running.logged('document_complete')).toHaveLength(5)
+      expect(running.logged('envelope_complete')).toHaveLength(5)
+    })
+  },
+)
+
+it('a handler that fails on first delivery (500) succeeds on the retry', async () => {
+  running = await Example.start('express', { FLAKY_CRM: '1' })
+  const result = await cli(
+    'simulate',
+    running.url,
+    '--envelopes',
+    '4',
+    '--signers',
+    '1',
+    '--backoff-ms',
+    '50',
+  )
+  expect(result.code).toBe(0)
+  const row = result.stdout.match(/^envelope_complete\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m)
+  expect(row?.slice(1)).toEqual(['4', '4', '4', '0'])
+  await sleep(50)
+  expect(running.lines.filter((l) => l.startsWith('webhook error'))).toHaveLength(4)
+  expect(running.logged('envelope_complete')).toHaveLength(4)
+})
+
+it('simulate exits 1 when deliveries end without a 2xx', async () => {
+  running = await Example.start('koa')
+  const result = await cli(
+    'simulate',
+    running.url,
+    '--secret',
+    'wrong-secret',
+    '--retries',
+    '1',
+    '--backoff-ms',
+    '10',
+    '--signers',
+    '1',
+  )
+  expect(result.code).toBe(1)
+  expect(result.stdout).toMatch(/12 deliveries ended without a 2xx/)
+})

@@ -1,0 +1,19 @@
+import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
+import { type RedisLike, redisDedupeStore } from '@inkless-webhooks/redis'
+import { Cluster, Redis } from 'ioredis'
+import { expectAssignable, expectError, expectType } from 'tsd'
+
+const store = redisDedupeStore(new Redis(), {
+  prefix: 'app:',
+  ttlSeconds: 3600,
+  processingTtlSeconds: 60,
+})
+expectType<DedupeStore>(store)
+expectAssignable<RedisLike>(new Redis())
+expectAssignable<RedisLike>(new Cluster([{ host: '127.0.0.1', port: 7000 }]))
+redisDedupeStore(new Cluster([{ host: '127.0.0.1', port: 7000 }]))
+createInklessWebhooks({ secret: 's', dedupe: store, onStoreError: 'process' })
+
+expectError(redisDedupeStore({}))
+expectError(redisDedupeStore(new Redis(), { ttlSeconds: '1h' }))
+expectError(createInklessWebhooks({ secret: 's', dedupe: store, onStoreError: 'ignore' }))

@@ -1,0 +1,28 @@
+import type { InklessEventOf } from '@inkless-webhooks/core'
+import {
+  buildHandshakeRequest,
+  buildSignedRequest,
+  createTestEvent,
+  type Delivery,
+  type SignedRequest,
+  type SimulationReport,
+  sendWebhook,
+  simulate,
+} from '@inkless-webhooks/testing'
+import { expectError, expectType } from 'tsd'
+
+expectType<InklessEventOf<'document_signed'>>(createTestEvent('document_signed'))
+expectType<'envelope_complete'>(createTestEvent('envelope_complete', { document_token: 't' }).event)
+expectError(createTestEvent('document_voided'))
+expectError(createTestEvent('document_signed', { secure_link_id: 'x' }))
+
+expectType<SignedRequest>(buildSignedRequest(createTestEvent('link_viewed'), { secret: 's' }))
+expectType<SignedRequest>(buildSignedRequest('{"raw":true}', { secret: 's' }))
+expectType<string>(buildHandshakeRequest().verificationSecret)
+expectType<Promise<Delivery>>(
+  sendWebhook('http://127.0.0.1/webhook', createTestEvent('otp_sent'), { secret: 's' }),
+)
+expectType<Promise<SimulationReport>>(
+  simulate('http://127.0.0.1/webhook', { envelopes: 2, shuffle: true }),
+)
+expectError(simulate('http://127.0.0.1/webhook', { duplicates: 'some' }))

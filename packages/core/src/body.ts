@@ -28,20 +28,24 @@ export type ReadResult = RawBody | 'too-large'
 
 const encoder = new TextEncoder()
 
-/**
- * Collects a body, stopping as soon as it exceeds `limit` bytes: the iterator is returned
- * early, so the remaining bytes are never read.
- */
-export async function readBody(
-  source: RawBody | AsyncIterable<Uint8Array | string>,
-  limit: number,
-): Promise<ReadResult> {
+/** Bytes already in memory, or 'too-large'. */
+export function withinLimit(source: RawBody, limit: number): ReadResult {
   if (typeof source === 'string') {
     // A UTF-16 unit takes 1 to 3 UTF-8 bytes: only count the bytes when it is not obvious.
     if (source.length * 3 <= limit) return source
     return source.length > limit || encoder.encode(source).byteLength > limit ? 'too-large' : source
   }
-  if (source instanceof Uint8Array) return source.byteLength > limit ? 'too-large' : source
+  return source.byteLength > limit ? 'too-large' : source
+}
+
+/**
+ * Collects a body, stopping as soon as it exceeds `limit` bytes: the iterator is returned
+ * early, so the remaining bytes are never read.
+ */
+export async function readBody(
+  source: AsyncIterable<Uint8Array | string>,
+  limit: number,
+): Promise<ReadResult> {
   const chunks: Uint8Array[] = []
   let total = 0
   for await (const chunk of source) {

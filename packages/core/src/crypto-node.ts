@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto'
 import type { RawBody, Secrets } from './signature.js'
 
 // node:crypto, synchronous and the fastest path on Node and Bun.
@@ -6,19 +6,59 @@ import type { RawBody, Secrets } from './signature.js'
 const SIGNATURE_BYTES = 32
 const SIGNATURE_CHARS = 44 // base64 of 32 bytes: 43 characters and one '='
 
-// Key objects skip re-importing the secret on every HMAC; the cache is bounded because
-// verifySignature is public and may be called with arbitrary secrets.
-const keys = new Map<string, KeyObject>()
-const MAX_CACHED_KEYS = 64
+// HMAC-SHA256 (RFC 2104) from two one-shot `crypto.hash` calls over precomputed key pads:
+// creating an Hmac object re-derives the pads on every call and costs twice as much for a
+// webhook-sized body. Large bodies, and runtimes without `crypto.hash`, use createHmac.
+const BLOCK = 64
+const ONE_SHOT_MAX = 64 * 1024
 
-function keyFor(secret: string): KeyObject {
-  let key = keys.get(secret)
-  if (key === undefined) {
-    if (keys.size >= MAX_CACHED_KEYS) keys.clear()
-    key = createSecretKey(Buffer.from(secret, 'utf8'))
-    keys.set(secret, key)
+interface Pads {
+  /** key XOR ipad: the first block of the inner hash. */
+  readonly inner: Buffer
+  /** key XOR opad, then room for the 32-byte inner digest: the whole outer message. */
+  readonly outer: Buffer
+}
+
+// Bounded: verifySignature is public and may be called with arbitrary secrets.
+const pads = new Map<string, Pads>()
+const MAX_CACHED_SECRETS = 64
+
+function padsFor(secret: string): Pads {
+  let found = pads.get(secret)
+  if (found === undefined) {
+    if (pads.size >= MAX_CACHED_SECRETS) pads.clear()
+    let key = Buffer.from(secret, 'utf8')
+    if (key.length > BLOCK) key = createHash('sha256').update(key).digest()
+    const inner = Buffer.alloc(BLOCK)
+    const outer = Buffer.alloc(BLOCK + 32)
+    for (let i = 0; i < BLOCK; i++) {
+      inner[i] = (key[i] ?? 0) ^ 0x36
+      outer[i] = (key[i] ?? 0) ^ 0x5c
+    }
+    found = { inner, outer }
+    pads.set(secret, found)
   }
-  return key
+  return found
+}
+
+// Holds inner pad + body for the inner hash; grows up to ONE_SHOT_MAX + BLOCK.
+let scratch = Buffer.allocUnsafe(BLOCK + 4096)
+
+/** HMAC-SHA256 of `rawBody` under `secret`, in `encoding`. */
+function hmac(rawBody: RawBody, secret: string, encoding: 'binary' | 'base64'): string {
+  const length =
+    typeof rawBody === 'string' ? Buffer.byteLength(rawBody, 'utf8') : rawBody.byteLength
+  if (typeof hash !== 'function' || length > ONE_SHOT_MAX) {
+    return createHmac('sha256', secret).update(rawBody).digest(encoding)
+  }
+  const { inner, outer } = padsFor(secret)
+  if (scratch.length < BLOCK + length) scratch = Buffer.allocUnsafe(BLOCK + length)
+  inner.copy(scratch, 0)
+  if (typeof rawBody === 'string') scratch.write(rawBody, BLOCK, 'utf8')
+  else scratch.set(rawBody, BLOCK)
+  // 'binary' strings are cheap to produce and to copy into a buffer; 'buffer' output allocates.
+  outer.write(hash('sha256', scratch.subarray(0, BLOCK + length), 'binary'), BLOCK, 'binary')
+  return hash('sha256', outer, encoding)
 }
 
 // Value of each base64 character; the last data character of a canonical 32-byte
@@ -50,15 +90,9 @@ function decodeSignature(header: string): boolean {
   )
 }
 
-function hmacInto(target: Buffer, rawBody: RawBody, secret: string): void {
-  // A one-byte-per-char ('binary') digest copied into a fixed buffer is faster than digest()
-  // allocating a new Buffer on every call.
-  target.write(createHmac('sha256', keyFor(secret)).update(rawBody).digest('binary'), 'binary')
-}
-
 /** base64(HMAC-SHA256(secret, rawBody)), the value Inkless sends in `X-Inkless-Signature`. */
 export function signPayload(rawBody: RawBody, secret: string): string {
-  return createHmac('sha256', keyFor(secret)).update(rawBody).digest('base64')
+  return hmac(rawBody, secret, 'base64')
 }
 
 /** `verifySignature` as a promise, for code that also runs where only Web Crypto exists. */
@@ -88,7 +122,7 @@ export function verifySignature(
   if (!Array.isArray(list)) return false
   for (const secret of list) {
     if (typeof secret !== 'string' || secret === '') continue
-    hmacInto(computed, rawBody, secret)
+    computed.write(hmac(rawBody, secret, 'binary'), 'binary')
     if (timingSafeEqual(computed, expected)) return true
   }
   return false

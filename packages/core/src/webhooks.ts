@@ -1,4 +1,4 @@
-import { type BodySource, consumedBodyFix, readBody } from './body.js'
+import { type BodySource, consumedBodyFix, readBody, withinLimit } from './body.js'
 import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js'
 import { InklessHandlerError, InklessWebhookError, type ListenerFailure } from './errors.js'
 import {
@@ -148,7 +148,13 @@ const HANDLER_FAILED = reply(500, 'webhook handler failed')
 const STORE_DOWN = reply(503, 'dedupe store unavailable', { ...TEXT, 'retry-after': '5' })
 const UNREADABLE = reply(400, 'could not read body')
 
+const NO_FAILURES: readonly ListenerFailure[] = []
 const instanceBrand = Symbol.for('inkless-webhooks.instance')
+
+// Stores, verifiers and listeners may answer synchronously; awaiting only real promises
+// keeps the hot path free of needless microtask hops.
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { then?: unknown } | null | undefined)?.then === 'function'
 
 export const isInklessWebhooks = (value: unknown): value is InklessWebhooks =>
   typeof value === 'object' && value !== null && instanceBrand in value
@@ -295,107 +301,99 @@ export function createWebhooks(options: InklessWebhooksOptions, verify: Verify):
   }
   const labelOf = (fn: { name: string }) => fn.name || 'anonymous'
 
-  async function runListeners(
+  /** Calls the listeners; their failures, without a promise when they were all synchronous. */
+  function runListeners(
     listeners: readonly Listener[],
     event: InklessUnknownEvent,
     context: DeliveryContext,
-  ): Promise<ListenerFailure[]> {
+  ): readonly ListenerFailure[] | Promise<readonly ListenerFailure[]> {
+    if (listeners.length === 0) return NO_FAILURES
     if (listeners.length === 1) {
       const only = listeners[0] as Listener
+      const failed = (error: unknown) => [{ listener: only.label, error }]
       try {
-        await (only.fn as EventHandler<unknown>)(event, context)
-        return []
+        const result = (only.fn as EventHandler<unknown>)(event, context)
+        return isThenable(result)
+          ? Promise.resolve(result).then(() => NO_FAILURES, failed)
+          : NO_FAILURES
       } catch (error) {
-        return [{ listener: only.label, error }]
+        return failed(error)
       }
     }
-    const results = await Promise.allSettled(
+    return Promise.allSettled(
       listeners.map(async (l) => (l.fn as EventHandler<unknown>)(event, context)),
+    ).then((results) =>
+      results.flatMap((r, i) =>
+        r.status === 'rejected'
+          ? [{ listener: (listeners[i] as Listener).label, error: r.reason }]
+          : [],
+      ),
     )
-    const failures: ListenerFailure[] = []
-    results.forEach((r, i) => {
-      if (r.status === 'rejected')
-        failures.push({ listener: (listeners[i] as Listener).label, error: r.reason })
-    })
-    return failures
   }
 
-  /** Runs the listeners and settles the claim; true when every listener succeeded. */
-  async function process(
-    listeners: readonly Listener[],
+  const storeFailed = (error: unknown, event: InklessUnknownEvent, dedupeKey: string) =>
+    report(
+      new InklessWebhookError(
+        'store_unavailable',
+        'The dedupe store failed to record the outcome of a delivery.',
+        { cause: error },
+      ),
+      { event, dedupeKey },
+    )
+
+  /** Reports listener failures; true when there were none. */
+  function outcome(
+    failures: readonly ListenerFailure[],
     event: InklessUnknownEvent,
-    context: DeliveryContext,
-    claimed: boolean,
-  ): Promise<boolean> {
-    const failures = listeners.length === 0 ? [] : await runListeners(listeners, event, context)
-    const errorContext = { event, dedupeKey: context.dedupeKey }
-    try {
-      if (claimed && store)
-        await (failures.length === 0
-          ? store.complete(context.dedupeKey)
-          : store.release(context.dedupeKey))
-    } catch (error) {
-      report(
-        new InklessWebhookError(
-          'store_unavailable',
-          'The dedupe store failed to record the outcome of a delivery.',
-          { cause: error },
-        ),
-        errorContext,
-      )
-    }
+    dedupeKey: string,
+  ) {
     if (failures.length === 0) return true
     report(new InklessHandlerError(event.event, failures), {
-      ...errorContext,
+      event,
+      dedupeKey,
       listeners: failures.map((f) => f.listener),
     })
     return false
   }
 
-  async function handleEvent(
+  /** Completes or releases the claim, then reports; a promise only if the store answers with one. */
+  function settle(
+    failures: readonly ListenerFailure[],
     event: InklessUnknownEvent,
-    listeners: readonly Listener[],
-    rawBody: RawBody,
-    request: InklessRequest,
-    receivedAt: number,
-    handleOptions: HandleOptions | undefined,
-  ): Promise<InklessResponse> {
-    if (tolerance !== undefined) {
-      const at = Date.parse(event.timestamp)
-      if (Number.isNaN(at))
-        return reply(400, 'invalid payload: "timestamp" is not an ISO 8601 date')
-      if (Math.abs(receivedAt - at) > tolerance * 1000) return STALE
-    }
-    const dedupeKey = dedupeKeyOf(event)
-    let claimed = false
-    if (store) {
+    dedupeKey: string,
+    claimed: boolean,
+  ): boolean | Promise<boolean> {
+    if (claimed && store) {
+      let recorded: unknown
       try {
-        const claim = await store.claim(dedupeKey)
-        if (claim === 'done') return DUPLICATE
-        if (claim === 'processing') return IN_PROGRESS
-        claimed = true
+        recorded = failures.length === 0 ? store.complete(dedupeKey) : store.release(dedupeKey)
       } catch (error) {
-        report(
-          new InklessWebhookError(
-            'store_unavailable',
-            'The dedupe store could not be reached; answered 503 so Inkless retries.',
-            { cause: error },
-          ),
-          { event, dedupeKey },
+        storeFailed(error, event, dedupeKey)
+      }
+      if (isThenable(recorded)) {
+        return Promise.resolve(recorded).then(
+          () => outcome(failures, event, dedupeKey),
+          (error: unknown) => {
+            storeFailed(error, event, dedupeKey)
+            return outcome(failures, event, dedupeKey)
+          },
         )
-        if (!processOnStoreError) return STORE_DOWN
       }
     }
-    const context: DeliveryContext = { dedupeKey, rawBody, headers: request.headers, receivedAt }
-    if (!respondImmediately) {
-      return (await process(listeners, event, context, claimed)) ? OK : HANDLER_FAILED
-    }
-    const work = process(listeners, event, context, claimed).then(() => {
-      pending.delete(work)
-    })
-    pending.add(work)
-    handleOptions?.waitUntil?.(work)
-    return OK
+    return outcome(failures, event, dedupeKey)
+  }
+
+  /** Runs the listeners and settles the claim; true when every listener succeeded. */
+  function process(
+    listeners: readonly Listener[],
+    event: InklessUnknownEvent,
+    context: DeliveryContext,
+    claimed: boolean,
+  ): boolean | Promise<boolean> {
+    const running = runListeners(listeners, event, context)
+    return isThenable(running)
+      ? running.then((failures) => settle(failures, event, context.dedupeKey, claimed))
+      : settle(running, event, context.dedupeKey, claimed)
   }
 
   async function handleVerification(
@@ -442,10 +440,11 @@ export function createWebhooks(options: InklessWebhooksOptions, verify: Verify):
     if (declared !== undefined && Number(declared) > maxBodyBytes) return TOO_LARGE
     let rawBody: RawBody
     try {
-      const read = await readBody(
-        request.rawBody as RawBody | AsyncIterable<Uint8Array>,
-        maxBodyBytes,
-      )
+      const source = request.rawBody as RawBody | AsyncIterable<Uint8Array>
+      const read =
+        typeof source === 'string' || source instanceof Uint8Array
+          ? withinLimit(source, maxBodyBytes)
+          : await readBody(source, maxBodyBytes)
       if (read === 'too-large') return TOO_LARGE
       rawBody = read
     } catch (error) {
@@ -464,10 +463,15 @@ export function createWebhooks(options: InklessWebhooksOptions, verify: Verify):
       return handleVerification(payload.verification, request)
 
     const alg = getHeader(request.headers, 'x-inkless-alg')
-    if (alg !== undefined && (typeof alg !== 'string' || alg.toLowerCase() !== 'sha256'))
+    if (
+      alg !== undefined &&
+      alg !== 'SHA256' &&
+      (typeof alg !== 'string' || alg.toLowerCase() !== 'sha256')
+    )
       return BAD_ALGORITHM
     const signature = getHeader(request.headers, 'x-inkless-signature')
-    if (!(await verify(rawBody, signature, secrets))) {
+    const verdict = verify(rawBody, signature, secrets)
+    if (!(isThenable(verdict) ? await verdict : verdict)) {
       const hint =
         typeof signature === 'string'
           ? await mismatchHint(verify, rawBody, signature, secrets)
@@ -486,7 +490,44 @@ export function createWebhooks(options: InklessWebhooksOptions, verify: Verify):
       payload.kind === 'event'
         ? (dispatch.get(payload.event.event) as readonly Listener[])
         : unknownListeners
-    return handleEvent(payload.event, listeners, rawBody, request, receivedAt, handleOptions)
+    if (tolerance !== undefined) {
+      const at = Date.parse(payload.event.timestamp)
+      if (Number.isNaN(at))
+        return reply(400, 'invalid payload: "timestamp" is not an ISO 8601 date')
+      if (Math.abs(receivedAt - at) > tolerance * 1000) return STALE
+    }
+    const dedupeKey = dedupeKeyOf(payload.event)
+    let claimed = false
+    if (store) {
+      try {
+        const pendingClaim = store.claim(dedupeKey)
+        const claim = isThenable(pendingClaim) ? await pendingClaim : pendingClaim
+        if (claim === 'done') return DUPLICATE
+        if (claim === 'processing') return IN_PROGRESS
+        claimed = true
+      } catch (error) {
+        report(
+          new InklessWebhookError(
+            'store_unavailable',
+            'The dedupe store could not be reached; answered 503 so Inkless retries.',
+            { cause: error },
+          ),
+          { event: payload.event, dedupeKey },
+        )
+        if (!processOnStoreError) return STORE_DOWN
+      }
+    }
+    const context: DeliveryContext = { dedupeKey, rawBody, headers: request.headers, receivedAt }
+    if (!respondImmediately) {
+      const processed = process(listeners, payload.event, context, claimed)
+      return (isThenable(processed) ? await processed : processed) ? OK : HANDLER_FAILED
+    }
+    const work = Promise.resolve(process(listeners, payload.event, context, claimed)).then(() => {
+      pending.delete(work)
+    })
+    pending.add(work)
+    handleOptions?.waitUntil?.(work)
+    return OK
   }
 
   return {
@@ -529,12 +570,15 @@ export function createWebhooks(options: InklessWebhooksOptions, verify: Verify):
       any = any.filter((l) => l.fn !== fn)
       rebuild()
     },
-    handle: (request, handleOptions) =>
-      handle(request, handleOptions).catch((error: unknown) => {
+    async handle(request, handleOptions) {
+      try {
+        return await handle(request, handleOptions)
+      } catch (error) {
         // Only a bug can get here; answer without details rather than crash the server.
         report(error instanceof Error ? error : new Error(String(error)))
         return HANDLER_FAILED
-      }),
+      }
+    },
     async idle() {
       while (pending.size > 0) await Promise.all(pending)
     },

@@ -75,6 +75,23 @@ describe('signPayload / verifySignature', () => {
     const secret = fc.string({ minLength: 1, maxLength: 64 })
     const body = fc.uint8Array({ maxLength: 2048 })
 
+    it('equals createHmac for any body and secret (long secrets, multi-byte text, large bodies)', () => {
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 2048 }),
+            fc.string({ unit: 'binary', maxLength: 512 }),
+            fc
+              .integer({ min: 64 * 1024 - 2, max: 64 * 1024 + 2 })
+              .map((n) => new Uint8Array(n).fill(7)),
+          ),
+          fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }),
+          (b, s) => signPayload(b, s) === createHmac('sha256', s).update(b).digest('base64'),
+        ),
+        { numRuns: 400 },
+      )
+    })
+
     it('sign then verify holds', () => {
       fc.assert(
         fc.property(body, secret, (b, s) => verifySignature(b, signPayload(b, s), s)),

@@ -8,7 +8,13 @@ export interface ConsumedBody {
 }
 
 /** What an adapter hands to `handle()`: the bytes, a stream of them, or a consumed marker. */
-export type BodySource = RawBody | AsyncIterable<Uint8Array | string> | ConsumedBody
+export type BodySource =
+  | RawBody
+  | AsyncIterable<Uint8Array | string>
+  | ReadableStream<Uint8Array>
+  | ConsumedBody
+
+type Stream = AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>
 
 /** `fix` tells the user how to keep the raw body (it becomes part of the 500 answer). */
 export const consumedBody = (fix: string): ConsumedBody => ({ [consumedFix]: fix })
@@ -21,7 +27,7 @@ export function consumedBodyFix(source: unknown): string | undefined {
   if (typeof source !== 'object' || source === null || source instanceof Uint8Array)
     return undefined
   if (consumedFix in source) return (source as ConsumedBody)[consumedFix]
-  return Symbol.asyncIterator in source ? undefined : PARSED_FIX
+  return Symbol.asyncIterator in source || 'getReader' in source ? undefined : PARSED_FIX
 }
 
 export type ReadResult = RawBody | 'too-large'
@@ -38,28 +44,53 @@ export function withinLimit(source: RawBody, limit: number): ReadResult {
   return source.byteLength > limit ? 'too-large' : source
 }
 
-/**
- * Collects a body, stopping as soon as it exceeds `limit` bytes: the iterator is returned
- * early, so the remaining bytes are never read.
- */
-export async function readBody(
-  source: AsyncIterable<Uint8Array | string>,
-  limit: number,
-): Promise<ReadResult> {
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for await (const chunk of source) {
+/** Keeps chunks until they pass `limit`; then says the body is too large. */
+class Collector {
+  private readonly chunks: Uint8Array[] = []
+  private total = 0
+  constructor(private readonly limit: number) {}
+
+  /** False once the body is over the limit: stop reading. */
+  add(chunk: Uint8Array | string): boolean {
     const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk
-    total += bytes.byteLength
-    if (total > limit) return 'too-large'
-    chunks.push(bytes)
+    this.total += bytes.byteLength
+    this.chunks.push(bytes)
+    return this.total <= this.limit
   }
-  if (chunks.length === 1) return chunks[0] as Uint8Array
-  const body = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
+
+  result(): ReadResult {
+    if (this.total > this.limit) return 'too-large'
+    if (this.chunks.length === 1) return this.chunks[0] as Uint8Array
+    const body = new Uint8Array(this.total)
+    let offset = 0
+    for (const chunk of this.chunks) {
+      body.set(chunk, offset)
+      offset += chunk.byteLength
+    }
+    return body
   }
-  return body
+}
+
+/**
+ * Collects a body, stopping as soon as it exceeds `limit` bytes: the stream is cancelled
+ * (or the iterator returned) early, so the remaining bytes are never read.
+ */
+export async function readBody(source: Stream, limit: number): Promise<ReadResult> {
+  const collector = new Collector(limit)
+  if ('getReader' in source) {
+    // A Web stream, read directly: cheaper than its async iterator, and portable to
+    // runtimes whose streams are not async iterable.
+    const reader = source.getReader()
+    while (true) {
+      const { done, value } = await reader.read()
+      if (done) break
+      if (!collector.add(value)) {
+        reader.cancel().catch(() => {})
+        break
+      }
+    }
+  } else {
+    for await (const chunk of source) if (!collector.add(chunk)) break
+  }
+  return collector.result()
 }

@@ -1,4 +1,10 @@
-import { type BodySource, consumedBodyFix, readBody, withinLimit } from './body.js'
+import {
+  type BodySource,
+  type ConsumedBody,
+  consumedBodyFix,
+  readBody,
+  withinLimit,
+} from './body.js'
 import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js'
 import { InklessHandlerError, InklessWebhookError, type ListenerFailure } from './errors.js'
 import {
@@ -440,7 +446,7 @@ export function createWebhooks(options: InklessWebhooksOptions, verify: Verify):
     if (declared !== undefined && Number(declared) > maxBodyBytes) return TOO_LARGE
     let rawBody: RawBody
     try {
-      const source = request.rawBody as RawBody | AsyncIterable<Uint8Array>
+      const source = request.rawBody as Exclude<BodySource, ConsumedBody>
       const read =
         typeof source === 'string' || source instanceof Uint8Array
           ? withinLimit(source, maxBodyBytes)

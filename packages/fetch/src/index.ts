@@ -29,23 +29,9 @@ export interface InklessFetchHandler {
 const FETCH_FIX =
   'Pass the Request before anything reads its body (in Hono: handler(c.req.raw) before c.req.json()), or pass request.clone().'
 
-/** Streams the body; stopping early (over the size limit) cancels the rest of the upload. */
-async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader()
-  try {
-    while (true) {
-      const { done, value } = await reader.read()
-      if (done) return
-      yield value
-    }
-  } finally {
-    reader.cancel().catch(() => {})
-  }
-}
-
 function bodyOf(request: Request): BodySource {
   if (request.bodyUsed) return consumedBody(FETCH_FIX)
-  return request.body === null ? '' : chunksOf(request.body)
+  return request.body ?? ''
 }
 
 function waitUntilOf(context: FetchContext | undefined) {

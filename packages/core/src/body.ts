@@ -16,6 +16,58 @@ export type BodySource =
 
 type Stream = AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>
 
+/** The event interface of a Node.js Readable (an IncomingMessage), duck-typed. */
+interface NodeReadable {
+  on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
+  on(event: 'end' | 'close', listener: () => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+  off(event: string, listener: (...args: never[]) => void): unknown
+  pause(): unknown
+  readonly readableEnded?: boolean
+}
+
+const isNodeReadable = (source: object): source is NodeReadable =>
+  typeof (source as { pause?: unknown }).pause === 'function' &&
+  typeof (source as { on?: unknown }).on === 'function'
+
+/**
+ * Reads a Node.js stream through its 'data' events, several times cheaper than its async
+ * iterator. Over the limit it pauses and detaches without destroying the stream, so the
+ * server can still answer 413 (and close the connection instead of reading the rest).
+ */
+function readNodeStream(stream: NodeReadable, collector: Collector): Promise<ReadResult> {
+  return new Promise((resolve, reject) => {
+    const detach = () => {
+      stream.off('data', onData)
+      stream.off('end', onEnd)
+      stream.off('close', onClose)
+      stream.off('error', onError)
+    }
+    const onData = (chunk: Uint8Array | string) => {
+      if (collector.add(chunk)) return
+      stream.pause()
+      detach()
+      resolve('too-large')
+    }
+    const onEnd = () => {
+      detach()
+      resolve(collector.result())
+    }
+    const onClose = () => {
+      detach()
+      reject(new Error('the request was closed before its body ended'))
+    }
+    const onError = (error: Error) => {
+      detach()
+      reject(error)
+    }
+    stream.on('data', onData)
+    stream.on('end', onEnd)
+    stream.on('close', onClose)
+    stream.on('error', onError)
+  })
+}
+
 /** `fix` tells the user how to keep the raw body (it becomes part of the 500 answer). */
 export const consumedBody = (fix: string): ConsumedBody => ({ [consumedFix]: fix })
 
@@ -77,6 +129,7 @@ class Collector {
  */
 export async function readBody(source: Stream, limit: number): Promise<ReadResult> {
   const collector = new Collector(limit)
+  if (isNodeReadable(source)) return readNodeStream(source, collector)
   if ('getReader' in source) {
     // A Web stream, read directly: cheaper than its async iterator, and portable to
     // runtimes whose streams are not async iterable.

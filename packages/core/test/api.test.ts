@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import { PassThrough, Readable } from 'node:stream'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
@@ -253,6 +254,72 @@ describe('options', () => {
     )
     expect(isInklessWebhooks(split.webhooks)).toBe(true)
     expect(split.adapter).toEqual({ path: '/hook' })
+  })
+})
+
+describe('Node.js streams as the body', () => {
+  const w = () => createInklessWebhooks({ secret: SECRET, maxBodyBytes: 100, onError: () => {} })
+
+  it('are read through their data events', async () => {
+    const body = eventBody()
+    const stream = new PassThrough()
+    const answer = w().handle({ ...post(body), rawBody: stream })
+    stream.write(body.slice(0, 10))
+    stream.end(body.slice(10))
+    expect(
+      (await w().handle({ ...post(body), rawBody: Readable.from([Buffer.from(body)]) })).status,
+    ).toBe(413)
+    expect((await answer).status).toBe(413)
+  })
+
+  it('stop at the limit without destroying the stream', async () => {
+    const stream = new PassThrough()
+    const answer = w().handle({ method: 'POST', headers: {}, rawBody: stream })
+    stream.write(Buffer.alloc(60))
+    stream.write(Buffer.alloc(60))
+    expect((await answer).status).toBe(413)
+    expect(stream.destroyed).toBe(false)
+    expect(stream.listenerCount('data')).toBe(0)
+  })
+
+  it('an error or an early close is a 400, never a crash', async () => {
+    const failing = new PassThrough()
+    const a = w().handle({ method: 'POST', headers: {}, rawBody: failing })
+    failing.destroy(new Error('ECONNRESET'))
+    expect((await a).status).toBe(400)
+    const closed = new PassThrough()
+    const b = w().handle({ method: 'POST', headers: {}, rawBody: closed })
+    closed.write('{')
+    closed.destroy()
+    expect((await b).status).toBe(400)
+  })
+})
+
+describe('Web streams as the body', () => {
+  const streamOf = (chunks: Uint8Array[], pulled: { count: number }) =>
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks[pulled.count++]
+        if (next) controller.enqueue(next)
+        else controller.close()
+      },
+    })
+
+  it('are read with a reader, and cancelled once over the limit', async () => {
+    const body = Buffer.from(eventBody())
+    const w = createInklessWebhooks({ secret: SECRET, maxBodyBytes: 1000 })
+    const pulled = { count: 0 }
+    const ok = await w.handle({
+      ...post(body),
+      rawBody: streamOf([body.subarray(0, 20), body.subarray(20)], pulled),
+    })
+    expect(ok.status).toBe(200)
+    const huge = { count: 0 }
+    const chunks = Array.from({ length: 100 }, () => new Uint8Array(400))
+    expect(
+      (await w.handle({ method: 'POST', headers: {}, rawBody: streamOf(chunks, huge) })).status,
+    ).toBe(413)
+    expect(huge.count).toBeLessThanOrEqual(4)
   })
 })
 

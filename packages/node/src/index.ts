@@ -30,13 +30,13 @@ const NODE_FIX =
 
 /**
  * The body as the adapter hands it to core: bytes an upstream parser kept, a marker when
- * the stream was already drained without keeping them, or the stream itself. The stream
- * is iterated without destroy-on-return, so core can stop at the size limit and still answer.
+ * the stream was already drained without keeping them, or the stream itself (core reads it
+ * up to the size limit and stops without destroying it, so a 413 can still be sent).
  */
 export function nodeBody(req: IncomingMessage, fix: string, kept: unknown): BodySource {
   if (typeof kept === 'string' || kept instanceof Uint8Array) return kept
   if (req.readableEnded || (req as { _body?: unknown })._body === true) return consumedBody(fix)
-  return req.iterator({ destroyOnReturn: false })
+  return req
 }
 
 export const toInklessRequest = (req: IncomingMessage, rawBody: BodySource): InklessRequest => ({

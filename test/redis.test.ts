@@ -7,6 +7,7 @@ import { redisDedupeStore } from '@inkless-webhooks/redis'
 import { planEnvelopes, sendWebhook } from '@inkless-webhooks/testing'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { deliverAll } from './support/deliver.js'
 import { eventBody, SECRET, signed } from './support/deliveries.js'
 import { RedisServer } from './support/redis.js'
 
@@ -186,30 +187,6 @@ class Instance {
   }
 }
 
-/** Delivers every body like Inkless: concurrently, retrying each non-2xx until it gets one. */
-async function deliverAll(bodies: string[], urls: () => string[], concurrency: number) {
-  const statuses = new Map<number, number>()
-  let next = 0
-  const worker = async () => {
-    while (next < bodies.length) {
-      const body = bodies[next] as string
-      const i = next++
-      for (let attempt = 0; ; attempt++) {
-        const all = urls()
-        const url = all[(i + attempt) % all.length] as string
-        const res = await sendWebhook(url, body, { secret: SECRET }).catch(() => undefined)
-        const status = res?.status ?? 0
-        statuses.set(status, (statuses.get(status) ?? 0) + 1)
-        if (res?.ok) break
-        if (attempt > 400) throw new Error(`delivery ${i} never succeeded (last status ${status})`)
-        await new Promise((r) => setTimeout(r, Math.min(25 * 2 ** attempt, 250)))
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  return statuses
-}
-
 const counts = (instances: Instance[]) => {
   const seen = new Map<string, number>()
   for (const key of instances.flatMap((i) => i.handled)) seen.set(key, (seen.get(key) ?? 0) + 1)
@@ -229,7 +206,6 @@ describe('several instances sharing one Redis', () => {
       const statuses = await deliverAll(
         plan.map((d) => d.body),
         () => instances.map((i) => i.url),
-        64,
       )
       const seen = counts(instances)
       expect(seen.size).toBe(unique)
@@ -256,7 +232,7 @@ describe('several instances sharing one Redis', () => {
       const run = deliverAll(
         plan.map((d) => d.body),
         () => instances.map((i) => i.url),
-        16,
+        { concurrency: 16 },
       )
       await vi.waitFor(() => expect(counts(instances).size).toBeGreaterThan(unique / 4), {
         timeout: 30_000,

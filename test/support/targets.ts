@@ -18,6 +18,8 @@ import Koa from 'koa'
 import { type Answer, type SendOptions, send, upload } from './http.js'
 
 export interface Running {
+  /** The webhook's URL, for targets served on a real socket. */
+  readonly url?: string
   /** Sends one request to `path` (default the webhook; `/other` is an unrelated JSON route). */
   send(options: SendOptions, path?: string): Promise<Answer>
   /** Uploads a huge body to the webhook; says how it ended and how many bytes the app read. */
@@ -27,6 +29,8 @@ export interface Running {
     options: { declareLength: boolean },
   ): Promise<{ result: number | 'reset'; bytesRead: number }>
   readonly webhooks: InklessWebhooks
+  /** Sockets the server still holds open (0 for targets without one). */
+  openConnections(): Promise<number>
   close(): Promise<void>
 }
 
@@ -57,6 +61,11 @@ async function running(
   const base = `http://127.0.0.1:${port}`
   const bytesRead = () => closedBytes + [...sockets].reduce((n, s) => n + s.bytesRead, 0)
   return {
+    url: `${base}/webhook`,
+    openConnections: () =>
+      new Promise((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
     send: (options, path = '/webhook') => send(`${base}${path}`, options),
     async upload(totalBytes, headers, options) {
       const before = bytesRead()
@@ -162,6 +171,7 @@ const honoRequestTarget: Target = {
         } as RequestInit)
         return { result: res.status, bytesRead }
       },
+      openConnections: async () => 0,
       close: async () => {},
     }
   },
@@ -202,6 +212,7 @@ export const targets: readonly Target[] = [
         ctx.body = { received: ctx.request.body }
       })
       app.use(webhook).use(bodyParser()).use(router.routes())
+      app.silent = true // koa would log every client that disconnects mid-body (reliability tests)
       return running(createServer(app.callback()), webhook.webhooks)
     },
   },

@@ -20,7 +20,7 @@ export interface DedupeStore {
 }
 
 export interface MemoryDedupeStoreOptions {
-  /** Most processed keys remembered; the least recently seen is forgotten first. Default 10,000. */
+  /** Most processed keys remembered; the least recently seen is forgotten first. Default 50,000. */
   maxEntries?: number
   /** How long a processed key is remembered, in ms. Default 24 hours. */
   ttlMs?: number
@@ -32,7 +32,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
 
 /** A bounded in-process store: an LRU of processed keys with a TTL, plus the keys in flight. */
 export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}): DedupeStore {
-  const maxEntries = options.maxEntries ?? 10_000
+  const maxEntries = options.maxEntries ?? 50_000
   const ttlMs = options.ttlMs ?? DAY_MS
   const now = options.now ?? Date.now
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {

@@ -20,7 +20,10 @@ export interface DedupeStore {
 }
 
 export interface MemoryDedupeStoreOptions {
-  /** Most processed keys remembered; the least recently seen is forgotten first. Default 50,000. */
+  /**
+   * Most processed keys remembered (at least half as many, the most recently seen, are always
+   * kept). Default 50,000.
+   */
   maxEntries?: number
   /** How long a processed key is remembered, in ms. Default 24 hours. */
   ttlMs?: number
@@ -30,39 +33,52 @@ export interface MemoryDedupeStoreOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
-/** A bounded in-process store: an LRU of processed keys with a TTL, plus the keys in flight. */
+/**
+ * A bounded in-process store. Processed keys live in two generations of at most
+ * maxEntries / 2 each: a hit moves a key to the young one, and when the young generation is
+ * full the old one is dropped whole. Every operation is O(1), with no per-entry eviction
+ * (deleting the oldest Map entry one by one degrades badly at this size).
+ */
 export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}): DedupeStore {
   const maxEntries = options.maxEntries ?? 50_000
   const ttlMs = options.ttlMs ?? DAY_MS
   const now = options.now ?? Date.now
-  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-    throw new TypeError('maxEntries must be a positive integer')
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 2) {
+    throw new TypeError('maxEntries must be an integer of at least 2')
   }
   if (!(ttlMs > 0)) throw new TypeError('ttlMs must be a positive number of milliseconds')
+  const generation = Math.floor(maxEntries / 2)
   // In-flight keys are never evicted: they are bounded by concurrent requests, and
   // forgetting one would let a concurrent duplicate run the handlers twice.
   const inFlight = new Set<string>()
-  // Map iteration order is insertion order, so re-inserting on a hit keeps LRU order.
-  const done = new Map<string, number>()
+  let young = new Map<string, number>()
+  let old = new Map<string, number>()
+  const remember = (key: string, expiresAt: number) => {
+    if (young.size >= generation) {
+      old = young
+      young = new Map()
+    }
+    young.set(key, expiresAt)
+  }
 
   return {
     claim(key) {
       if (inFlight.has(key)) return 'processing'
-      const expiresAt = done.get(key)
-      if (expiresAt !== undefined) {
-        done.delete(key)
-        if (expiresAt > now()) {
-          done.set(key, expiresAt)
-          return 'done'
+      const expiresAt = young.get(key) ?? old.get(key)
+      if (expiresAt !== undefined && expiresAt > now()) {
+        if (!young.has(key)) {
+          old.delete(key)
+          remember(key, expiresAt)
         }
+        return 'done'
       }
       inFlight.add(key)
       return 'claimed'
     },
     complete(key) {
       inFlight.delete(key)
-      done.set(key, now() + ttlMs)
-      if (done.size > maxEntries) done.delete(done.keys().next().value as string)
+      old.delete(key)
+      remember(key, now() + ttlMs)
     },
     release(key) {
       inFlight.delete(key)

@@ -21,7 +21,7 @@ interface NodeReadable {
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
   on(event: 'end' | 'close', listener: () => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
-  off(event: string, listener: (...args: never[]) => void): unknown
+  off(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
   pause(): unknown
   readonly readableEnded?: boolean
 }
@@ -37,34 +37,25 @@ const isNodeReadable = (source: object): source is NodeReadable =>
  */
 function readNodeStream(stream: NodeReadable, collector: Collector): Promise<ReadResult> {
   return new Promise((resolve, reject) => {
-    const detach = () => {
-      stream.off('data', onData)
-      stream.off('end', onEnd)
-      stream.off('close', onClose)
-      stream.off('error', onError)
+    let settled = false
+    const settle = (result: ReadResult) => {
+      settled = true
+      resolve(result)
     }
     const onData = (chunk: Uint8Array | string) => {
       if (collector.add(chunk)) return
       stream.pause()
-      detach()
-      resolve('too-large')
+      stream.off('data', onData)
+      settle('too-large')
     }
-    const onEnd = () => {
-      detach()
-      resolve(collector.result())
-    }
-    const onClose = () => {
-      detach()
-      reject(new Error('the request was closed before its body ended'))
-    }
-    const onError = (error: Error) => {
-      detach()
-      reject(error)
-    }
+    // Listeners stay attached after the end (detaching costs more than it saves); 'close'
+    // then fires on every request, so it only builds an error if the body never ended.
     stream.on('data', onData)
-    stream.on('end', onEnd)
-    stream.on('close', onClose)
-    stream.on('error', onError)
+    stream.on('end', () => settle(collector.result()))
+    stream.on('close', () => {
+      if (!settled) reject(new Error('the request was closed before its body ended'))
+    })
+    stream.on('error', reject)
   })
 }
 
@@ -127,9 +118,14 @@ class Collector {
  * Collects a body, stopping as soon as it exceeds `limit` bytes: the stream is cancelled
  * (or the iterator returned) early, so the remaining bytes are never read.
  */
-export async function readBody(source: Stream, limit: number): Promise<ReadResult> {
+export function readBody(source: Stream, limit: number): Promise<ReadResult> {
   const collector = new Collector(limit)
-  if (isNodeReadable(source)) return readNodeStream(source, collector)
+  return isNodeReadable(source)
+    ? readNodeStream(source, collector)
+    : readWebOrIterable(source, collector)
+}
+
+async function readWebOrIterable(source: Stream, collector: Collector): Promise<ReadResult> {
   if ('getReader' in source) {
     // A Web stream, read directly: cheaper than its async iterator, and portable to
     // runtimes whose streams are not async iterable.

@@ -428,112 +428,118 @@ export function createWebhooks(options: InklessWebhooksOptions, verify: Verify):
     request: InklessRequest,
     handleOptions?: HandleOptions,
   ): Promise<InklessResponse> {
-    if (request.method.toUpperCase() !== 'POST') return NOT_POST
-    const fix = consumedBodyFix(request.rawBody)
-    if (fix !== undefined) {
-      if (!consumedReported) {
-        consumedReported = true
-        report(
-          new InklessWebhookError(
-            'body_consumed',
-            `The request body was read by another middleware before inkless-webhooks. ${fix}`,
-          ),
-        )
-      }
-      return reply(500, `request body already consumed by a body parser. ${fix}`)
-    }
-    const declared = getHeader(request.headers, 'content-length')
-    if (declared !== undefined && Number(declared) > maxBodyBytes) return TOO_LARGE
-    let rawBody: RawBody
     try {
-      const source = request.rawBody as Exclude<BodySource, ConsumedBody>
-      const read =
-        typeof source === 'string' || source instanceof Uint8Array
-          ? withinLimit(source, maxBodyBytes)
-          : await readBody(source, maxBodyBytes)
-      if (read === 'too-large') return TOO_LARGE
-      rawBody = read
-    } catch (error) {
-      report(
-        new InklessWebhookError(
-          'body_unreadable',
-          'The request body could not be read (client aborted?).',
-          { cause: error },
-        ),
-      )
-      return UNREADABLE
-    }
-    const receivedAt = now()
-    const payload = classifyPayload(parseJson(rawBody))
-    if (payload.ok && payload.kind === 'verification')
-      return handleVerification(payload.verification, request)
-
-    const alg = getHeader(request.headers, 'x-inkless-alg')
-    if (
-      alg !== undefined &&
-      alg !== 'SHA256' &&
-      (typeof alg !== 'string' || alg.toLowerCase() !== 'sha256')
-    )
-      return BAD_ALGORITHM
-    const signature = getHeader(request.headers, 'x-inkless-signature')
-    const verdict = verify(rawBody, signature, secrets)
-    if (!(isThenable(verdict) ? await verdict : verdict)) {
-      const hint =
-        typeof signature === 'string'
-          ? await mismatchHint(verify, rawBody, signature, secrets)
-          : undefined
-      if (
-        hint !== undefined &&
-        receivedAt - (lastHint.get(hint) ?? -Infinity) >= HINT_INTERVAL_MS
-      ) {
-        lastHint.set(hint, receivedAt)
-        report(new InklessWebhookError('signature_mismatch', `Signature mismatch. ${hint}`))
+      if (request.method.toUpperCase() !== 'POST') return NOT_POST
+      const fix = consumedBodyFix(request.rawBody)
+      if (fix !== undefined) {
+        if (!consumedReported) {
+          consumedReported = true
+          report(
+            new InklessWebhookError(
+              'body_consumed',
+              `The request body was read by another middleware before inkless-webhooks. ${fix}`,
+            ),
+          )
+        }
+        return reply(500, `request body already consumed by a body parser. ${fix}`)
       }
-      return BAD_SIGNATURE
-    }
-    if (!payload.ok) return reply(400, `invalid payload: ${payload.reason}`)
-    const listeners =
-      payload.kind === 'event'
-        ? (dispatch.get(payload.event.event) as readonly Listener[])
-        : unknownListeners
-    if (tolerance !== undefined) {
-      const at = Date.parse(payload.event.timestamp)
-      if (Number.isNaN(at))
-        return reply(400, 'invalid payload: "timestamp" is not an ISO 8601 date')
-      if (Math.abs(receivedAt - at) > tolerance * 1000) return STALE
-    }
-    const dedupeKey = dedupeKeyOf(payload.event)
-    let claimed = false
-    if (store) {
+      const declared = getHeader(request.headers, 'content-length')
+      if (declared !== undefined && Number(declared) > maxBodyBytes) return TOO_LARGE
+      let rawBody: RawBody
       try {
-        const pendingClaim = store.claim(dedupeKey)
-        const claim = isThenable(pendingClaim) ? await pendingClaim : pendingClaim
-        if (claim === 'done') return DUPLICATE
-        if (claim === 'processing') return IN_PROGRESS
-        claimed = true
+        const source = request.rawBody as Exclude<BodySource, ConsumedBody>
+        const read =
+          typeof source === 'string' || source instanceof Uint8Array
+            ? withinLimit(source, maxBodyBytes)
+            : await readBody(source, maxBodyBytes)
+        if (read === 'too-large') return TOO_LARGE
+        rawBody = read
       } catch (error) {
         report(
           new InklessWebhookError(
-            'store_unavailable',
-            'The dedupe store could not be reached; answered 503 so Inkless retries.',
+            'body_unreadable',
+            'The request body could not be read (client aborted?).',
             { cause: error },
           ),
-          { event: payload.event, dedupeKey },
         )
-        if (!processOnStoreError) return STORE_DOWN
+        return UNREADABLE
       }
+      const receivedAt = now()
+      const payload = classifyPayload(parseJson(rawBody))
+      if (payload.ok && payload.kind === 'verification')
+        return handleVerification(payload.verification, request)
+
+      const alg = getHeader(request.headers, 'x-inkless-alg')
+      if (
+        alg !== undefined &&
+        alg !== 'SHA256' &&
+        (typeof alg !== 'string' || alg.toLowerCase() !== 'sha256')
+      )
+        return BAD_ALGORITHM
+      const signature = getHeader(request.headers, 'x-inkless-signature')
+      const verdict = verify(rawBody, signature, secrets)
+      if (!(isThenable(verdict) ? await verdict : verdict)) {
+        const hint =
+          typeof signature === 'string'
+            ? await mismatchHint(verify, rawBody, signature, secrets)
+            : undefined
+        if (
+          hint !== undefined &&
+          receivedAt - (lastHint.get(hint) ?? -Infinity) >= HINT_INTERVAL_MS
+        ) {
+          lastHint.set(hint, receivedAt)
+          report(new InklessWebhookError('signature_mismatch', `Signature mismatch. ${hint}`))
+        }
+        return BAD_SIGNATURE
+      }
+      if (!payload.ok) return reply(400, `invalid payload: ${payload.reason}`)
+      const listeners =
+        payload.kind === 'event'
+          ? (dispatch.get(payload.event.event) as readonly Listener[])
+          : unknownListeners
+      if (tolerance !== undefined) {
+        const at = Date.parse(payload.event.timestamp)
+        if (Number.isNaN(at))
+          return reply(400, 'invalid payload: "timestamp" is not an ISO 8601 date')
+        if (Math.abs(receivedAt - at) > tolerance * 1000) return STALE
+      }
+      const dedupeKey = dedupeKeyOf(payload.event)
+      let claimed = false
+      if (store) {
+        try {
+          const pendingClaim = store.claim(dedupeKey)
+          const claim = isThenable(pendingClaim) ? await pendingClaim : pendingClaim
+          if (claim === 'done') return DUPLICATE
+          if (claim === 'processing') return IN_PROGRESS
+          claimed = true
+        } catch (error) {
+          report(
+            new InklessWebhookError(
+              'store_unavailable',
+              'The dedupe store could not be reached; answered 503 so Inkless retries.',
+              { cause: error },
+            ),
+            { event: payload.event, dedupeKey },
+          )
+          if (!processOnStoreError) return STORE_DOWN
+        }
+      }
+      const context: DeliveryContext = { dedupeKey, rawBody, headers: request.headers, receivedAt }
+      if (!respondImmediately) {
+        const processed = process(listeners, payload.event, context, claimed)
+        return (isThenable(processed) ? await processed : processed) ? OK : HANDLER_FAILED
+      }
+      const work = Promise.resolve(process(listeners, payload.event, context, claimed)).then(() => {
+        pending.delete(work)
+      })
+      pending.add(work)
+      handleOptions?.waitUntil?.(work)
+      return OK
+    } catch (error) {
+      // Only a bug can get here; answer without details rather than crash the server.
+      report(error instanceof Error ? error : new Error(String(error)))
+      return HANDLER_FAILED
     }
-    const context: DeliveryContext = { dedupeKey, rawBody, headers: request.headers, receivedAt }
-    if (!respondImmediately) {
-      const processed = process(listeners, payload.event, context, claimed)
-      return (isThenable(processed) ? await processed : processed) ? OK : HANDLER_FAILED
-    }
-    const work = Promise.resolve(process(listeners, payload.event, context, claimed)).then(() => {
-      pending.delete(work)
-    })
-    pending.add(work)
-    handleOptions?.waitUntil?.(work)
-    return OK
   }
 
   return {
@@ -576,15 +582,7 @@ export function createWebhooks(options: InklessWebhooksOptions, verify: Verify):
       any = any.filter((l) => l.fn !== fn)
       rebuild()
     },
-    async handle(request, handleOptions) {
-      try {
-        return await handle(request, handleOptions)
-      } catch (error) {
-        // Only a bug can get here; answer without details rather than crash the server.
-        report(error instanceof Error ? error : new Error(String(error)))
-        return HANDLER_FAILED
-      }
-    },
+    handle,
     async idle() {
       while (pending.size > 0) await Promise.all(pending)
     },

@@ -13,7 +13,7 @@ const SECRET = 'whsec_bench_http_4f1a'
 const BODY = JSON.stringify({
   event: 'document_signed',
   secure_link_id: 271,
-  document_token: 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5',
+  document_token: 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6',
   timestamp: '2026-03-11T23:25:31Z',
 })
 

@@ -1,11 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { createTestEvent, sendWebhook } from '@inkless-webhooks/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SECRET } from './support/deliveries.js'
+import { eventBody, handshakeBody, SECRET, signed } from './support/deliveries.js'
 
 const root = join(import.meta.dirname, '..')
 const CLI = join(root, 'packages/testing/dist/cli.mjs')
@@ -14,6 +15,8 @@ const execute = promisify(execFile)
 /** An example server as its README starts it: `node server.js` in its folder. */
 class Example {
   readonly lines: string[] = []
+  /** What the server printed on stdout (console.log), apart from the listening line. */
+  readonly stdout: string[] = []
   url = ''
   private constructor(private readonly child: ChildProcess) {}
 
@@ -36,7 +39,10 @@ class Example {
             example.url = listening[1] as string
             clearTimeout(timer)
             resolve()
-          } else example.lines.push(line)
+          } else {
+            example.lines.push(line)
+            if (stream === child.stdout) example.stdout.push(line)
+          }
         })
       }
     })
@@ -48,9 +54,11 @@ class Example {
   }
 
   async stop() {
-    if (this.child.exitCode !== null) return
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    const exited = once(this.child, 'exit')
     this.child.kill('SIGTERM')
-    await once(this.child, 'exit')
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000)
+    await exited.finally(() => clearTimeout(timer))
   }
 }
 
@@ -68,10 +76,61 @@ async function cli(...args: string[]) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** A port nothing listens on right now, so the test can check that the example honours PORT. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+async function waitFor(found: () => boolean, ms = 2_000) {
+  for (const deadline = Date.now() + ms; !found() && Date.now() < deadline; ) await sleep(20)
+}
+
+const post = (url: string, body: string, headers: Record<string, string>) =>
+  fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(5_000) })
+
 let running: Example | undefined
 afterEach(async () => {
   await running?.stop()
   running = undefined
+})
+
+describe.each(['express', 'fastify', 'koa', 'node-http'])('examples/%s over plain HTTP', (name) => {
+  it('listens on HOST:PORT, echoes the handshake, logs a signed event, refuses an unsigned one', async () => {
+    const port = await freePort()
+    running = await Example.start(name, { PORT: String(port) })
+    const url = `http://127.0.0.1:${port}/webhook`
+    expect(running.url).toBe(url)
+
+    const handshake = await post(url, handshakeBody('vs_smoke'), {
+      'content-type': 'application/json',
+    })
+    expect(handshake.status).toBe(200)
+    expect(await handshake.text()).toBe('vs_smoke')
+
+    const token = `tok_smoke_${name}`
+    const body = eventBody('document_signed', { secure_link_id: 314, document_token: token })
+    const delivered = await post(url, body, signed(body))
+    expect(delivered.status).toBe(200)
+    const example = running
+    const line = () => example.stdout.find((l) => l.startsWith('document_signed:'))
+    await waitFor(() => line() !== undefined)
+    expect(line()).toContain(token)
+    expect(line()).toContain('314')
+
+    const unsigned = await post(
+      url,
+      eventBody('document_signed', { document_token: `${token}_unsigned` }),
+      { 'content-type': 'application/json' },
+    )
+    expect(unsigned.status).toBe(401)
+    await sleep(50)
+    expect(example.stdout.filter((l) => l.startsWith('document_signed:'))).toHaveLength(1)
+  })
 })
 
 describe.each(['express', 'fastify', 'koa', 'node-http', 'hono'])(

@@ -1,18 +1,47 @@
-import { createInklessWebhooks } from '@inkless-webhooks/core'
+import { createInklessWebhooks, type InklessWebhooks } from '@inkless-webhooks/core'
 import { type InklessExpressMiddleware, inklessWebhooks } from '@inkless-webhooks/express'
-import express, { type RequestHandler } from 'express'
+import express, { type RequestHandler, Router } from 'express'
 import { expectAssignable, expectError, expectType } from 'tsd'
 
-const app = express()
-const webhook = inklessWebhooks({
-  secret: 's',
-  onDocumentComplete: (e) => expectType<'document_complete'>(e.event),
-})
+const app: express.Express = express()
+
+app.post(
+  '/webhook',
+  inklessWebhooks({
+    secret: 's',
+    onDocumentSigned: (e) => expectType<'document_signed'>(e.event),
+    onDocumentComplete: (e) => expectType<'document_complete'>(e.event),
+  }),
+)
+app.use(
+  '/webhook',
+  inklessWebhooks({
+    secret: 's',
+    onEnvelopeComplete: (e) => expectType<'envelope_complete'>(e.event),
+  }),
+)
+app.use(inklessWebhooks())
+app.post('/raw', express.raw({ type: '*/*' }), inklessWebhooks({ secret: ['old', 'new'] }))
+
+const router = Router()
+router.post('/webhook', inklessWebhooks({ secret: 's' }))
+app.use('/api', router)
+app.route('/hook').post(inklessWebhooks({ secret: 's' }))
+
+const webhook = inklessWebhooks({ secret: 's' })
 expectType<InklessExpressMiddleware>(webhook)
+expectType<InklessWebhooks>(webhook.webhooks)
 expectAssignable<RequestHandler>(webhook)
-app.post('/webhook', webhook)
-app.use('/webhook', inklessWebhooks({ secret: 's' }))
-app.post('/shared', inklessWebhooks(createInklessWebhooks({ secret: 's' })))
+webhook.webhooks.on('link_viewed', (e) => expectType<'link_viewed'>(e.event))
+
+// An existing core instance.
+const instance = createInklessWebhooks({ secret: 's' })
+app.post('/shared', inklessWebhooks(instance))
+app.use('/shared', inklessWebhooks(instance))
+expectType<InklessWebhooks>(inklessWebhooks(instance).webhooks)
 
 expectError(inklessWebhooks({ secret: 's', onDocumentCompleted: () => {} }))
 expectError(inklessWebhooks({ secret: 's', onDocumentSigned: (e: { event: 'link_viewed' }) => e }))
+// Express mounts by route: the adapter has no `path` option.
+expectError(inklessWebhooks({ secret: 's', path: '/webhook' }))
+expectError(inklessWebhooks({ secret: 42 }))

@@ -1,5 +1,8 @@
 import { createInklessWebhooks, type InklessWebhooks } from '@inkless-webhooks/core'
-import fastifyDefault, { inklessWebhooks } from '@inkless-webhooks/fastify'
+import fastifyDefault, {
+  type InklessFastifyOptions,
+  inklessWebhooks,
+} from '@inkless-webhooks/fastify'
 import Fastify from 'fastify'
 import { expectError, expectType } from 'tsd'
 
@@ -8,18 +11,46 @@ await app.register(inklessWebhooks, {
   path: '/webhook',
   secret: 's',
   onEnvelopeComplete: (e) => expectType<'envelope_complete'>(e.event),
+  onDocumentSigned: (e) => expectType<'document_signed'>(e.event),
 })
-await app.register(fastifyDefault, { path: '/other', secret: 's' })
+await app.register(fastifyDefault, {
+  path: '/other',
+  secret: 's',
+  onDocumentComplete: (e) => expectType<'document_complete'>(e.event),
+})
+expectType<typeof inklessWebhooks>(fastifyDefault)
+
+// An existing core instance.
 await app.register(inklessWebhooks, {
   path: '/shared',
   webhooks: createInklessWebhooks({ secret: 's' }),
 })
 
+const options: InklessFastifyOptions = { path: '/typed', secret: ['old', 'new'] }
+await app.register(inklessWebhooks, options)
+
+// Inside another plugin, under a prefix, reusing the decorated instance.
+await app.register(
+  async (child) => {
+    await child.register(inklessWebhooks, {
+      path: '/nested',
+      webhooks: child.inklessWebhooks,
+    })
+  },
+  { prefix: '/v1' },
+)
+await Fastify({ logger: true }).register(inklessWebhooks, { path: '/webhook', prefix: '/api' })
+
+// The decorator added by the plugin.
 expectType<InklessWebhooks>(app.inklessWebhooks)
 app.inklessWebhooks.on('document_signed', (e) => expectType<'document_signed'>(e.event))
+expectError(app.inklessWebhooks.on('document_voided', () => {}))
 
 expectError(
   app.register(inklessWebhooks, { path: '/webhook', secret: 's', onEnvelopeCompleted: () => {} }),
 )
 expectError(app.register(inklessWebhooks, { secret: 's' }))
+expectError(app.register(fastifyDefault, { secret: 's' }))
+expectError(app.register(inklessWebhooks, { path: 42, secret: 's' }))
 expectError(app.register(inklessWebhooks, { path: '/webhook', respond: 'later' }))
+expectError(app.register(inklessWebhooks, { path: '/webhook', webhooks: {} }))

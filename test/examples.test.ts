@@ -1,12 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { createTestEvent, sendWebhook } from '@inkless-webhooks/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { eventBody, handshakeBody, SECRET, signed } from './support/deliveries.js'
+import { freePort } from './support/ports.js'
 
 const root = join(import.meta.dirname, '..')
 const CLI = join(root, 'packages/testing/dist/cli.mjs')
@@ -75,16 +75,6 @@ async function cli(...args: string[]) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** A port nothing listens on right now, so the test can check that the example honours PORT. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 async function waitFor(found: () => boolean, ms = 2_000) {
   for (const deadline = Date.now() + ms; !found() && Date.now() < deadline; ) await sleep(20)

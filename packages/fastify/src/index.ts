@@ -47,7 +47,11 @@ const plugin: FastifyPluginAsync<InklessFastifyOptions> = async (app, options) =
   // app's other routes keep their own JSON parser.
   await app.register(async (child) => {
     child.removeAllContentTypeParsers()
-    child.addContentTypeParser('*', (_request, _payload, done) => done(null))
+    const leaveTheStream = (_request: unknown, _payload: unknown, done: (error: null) => void) =>
+      done(null)
+    // 'application/json' by name too: fastify caches named types, not its '*' catch-all.
+    child.addContentTypeParser('application/json', leaveTheStream)
+    child.addContentTypeParser('*', leaveTheStream)
     child.all(path, async (request, reply) => {
       const raw = request.raw
       const response = await webhooks.handle(

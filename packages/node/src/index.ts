@@ -47,7 +47,9 @@ export const toInklessRequest = (req: IncomingMessage, rawBody: BodySource): Ink
 })
 
 export function writeResponse(res: ServerResponse, response: InklessResponse): void {
-  res.writeHead(response.status, response.headers).end(response.body)
+  // A Content-Length instead of chunked encoding: the body is known and short.
+  const length = { 'content-length': String(Buffer.byteLength(response.body)) }
+  res.writeHead(response.status, { ...response.headers, ...length }).end(response.body)
 }
 
 export interface NodeMiddlewareSettings {

@@ -23,7 +23,6 @@ interface NodeReadable {
   on(event: 'error', listener: (error: Error) => void): unknown
   off(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
   pause(): unknown
-  readonly readableEnded?: boolean
 }
 
 const isNodeReadable = (source: object): source is NodeReadable =>

@@ -147,7 +147,7 @@ const STALE = reply(401, 'timestamp outside tolerance')
 const REFUSED = reply(403, 'verification refused')
 const NOT_POST = reply(405, 'method not allowed', { ...TEXT_CLOSE, allow: 'POST' })
 // The first delivery with this key is still running: a non-2xx makes Inkless retry, and
-// 409 (not 5xx) says nothing is wrong with the server. See README, "Duplicates".
+// 409 (not 5xx) says nothing is wrong with the server (README: "Choices worth knowing").
 const IN_PROGRESS = reply(409, 'delivery in progress', { ...TEXT, 'retry-after': '1' })
 const TOO_LARGE = reply(413, 'payload too large', TEXT_CLOSE)
 const HANDLER_FAILED = reply(500, 'webhook handler failed')

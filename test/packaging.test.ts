@@ -1,50 +1,168 @@
-import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RedisServer } from './support/redis.js'
 
+const run = promisify(execFile)
 const root = join(import.meta.dirname, '..')
-const packages = ['core', 'node', 'express', 'fastify', 'koa']
+const repository = 'https://github.com/inkless-webhooks/inkless-webhooks'
+// Every folder under packages/ is published: a new one is packed, checked and its README
+// example run without being listed here.
+const packages = readdirSync(join(root, 'packages')).filter((name) =>
+  existsSync(join(root, 'packages', name, 'package.json')),
+)
+
+interface Packed {
+  readonly dir: string
+  readonly name: string
+  readonly tarball: string
+  readonly files: readonly string[]
+  readonly manifest: Record<string, unknown>
+  readonly readme: string
+  readonly license: string
+}
+
+const fences = (markdown: string) =>
+  [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map(([, lang, code]) => ({
+    lang,
+    code: code as string,
+  }))
+
+/** Each ```js block of a README, with the ```text block right after it: what it prints. */
+function examples(readme: string): { code: string; prints: string }[] {
+  const blocks = fences(readme)
+  return blocks.flatMap((block, i) =>
+    block.lang === 'js'
+      ? [{ code: block.code, prints: blocks[i + 1]?.lang === 'text' ? blocks[i + 1].code : '' }]
+      : [],
+  )
+}
+
+/** What the README's `npm install` lines name (flags left out). */
+const installed = (readme: string) =>
+  fences(readme)
+    .filter((block) => block.lang === 'sh')
+    .flatMap((block) => block.code.split('\n'))
+    .filter((line) => line.startsWith('npm install '))
+    .flatMap((line) => line.split(/\s+/).slice(2))
+    .filter((word) => !word.startsWith('-'))
 
 // `pnpm pack` every package, install the tarballs with npm into an empty directory, and run
-// DESIGN.md's snippets there: what a user gets from the registry, not from the workspace.
+// each README's example there: what a user gets from the registry, not from the workspace.
 describe('packed packages installed with npm', () => {
   const dir = mkdtempSync(join(tmpdir(), 'inkless-packed-'))
+  const packed: Packed[] = []
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('install and serve every adapter, from ESM and CommonJS', { timeout: 180_000 }, () => {
-    for (const name of packages) {
-      execFileSync('pnpm', ['pack', '--pack-destination', dir], {
-        cwd: join(root, 'packages', name),
-        stdio: 'ignore',
+  beforeAll(async () => {
+    for (const pkg of packages) {
+      const { stdout } = await run('pnpm', ['pack', '--json', '--pack-destination', dir], {
+        cwd: join(root, 'packages', pkg),
+      })
+      const tarball = (JSON.parse(stdout) as { filename: string }).filename
+      const read = (file: string) =>
+        execFileSync('tar', ['xzfO', tarball, `package/${file}`], { encoding: 'utf8' })
+      const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n')
+      const manifest = JSON.parse(read('package.json')) as Record<string, unknown>
+      const has = (file: string) => files.includes(`package/${file}`)
+      packed.push({
+        dir: pkg,
+        name: manifest.name as string,
+        tarball,
+        files,
+        manifest,
+        readme: has('README.md') ? read('README.md') : '',
+        license: has('LICENSE') ? read('LICENSE') : '',
       })
     }
-    const tarballs = readdirSync(dir).filter((f) => f.endsWith('.tgz'))
-    expect(tarballs).toHaveLength(packages.length)
-    writeFileSync(join(dir, 'package.json'), '{ "name": "packed-app", "private": true }')
-    execFileSync(
+  }, 60_000)
+
+  it('every tarball holds LICENSE, README.md and the publishing metadata', () => {
+    expect(packages.length).toBeGreaterThanOrEqual(8)
+    const rootLicense = readFileSync(join(root, 'LICENSE'), 'utf8')
+    for (const { dir, name, files, manifest, readme, license } of packed) {
+      for (const file of ['LICENSE', 'README.md', 'package.json']) {
+        expect.soft(files, name).toContain(`package/${file}`)
+      }
+      // One source of truth: each package's committed LICENSE is a copy of the root one.
+      expect.soft(license, name).toBe(rootLicense)
+      expect.soft(manifest, name).toMatchObject({
+        name: `@inkless-webhooks/${dir}`,
+        license: 'MIT',
+        repository: {
+          type: 'git',
+          url: `git+${repository}.git`,
+          directory: `packages/${dir}`,
+        },
+        homepage: `${repository}#readme`,
+        bugs: { url: `${repository}/issues` },
+        engines: { node: expect.any(String) },
+        publishConfig: { access: 'public', provenance: true },
+        keywords: expect.arrayContaining(['inkless', 'webhooks']),
+      })
+      expect.soft(readme, name).toMatch(new RegExp(`^# ${name}\n`))
+      expect.soft(installed(readme), name).toContain(name)
+      expect.soft(readme, name).toContain(`(${repository}#readme)`)
+      expect.soft(examples(readme).length, name).toBeGreaterThan(0)
+    }
+  })
+
+  it('installs with npm and runs every README example as printed', {
+    timeout: 120_000,
+  }, async () => {
+    const names = new Set(packed.map((p) => p.name))
+    // The README install lines, with each of our packages taken from its tarball.
+    const registry = packed.flatMap((p) => installed(p.readme)).filter((spec) => !names.has(spec))
+    await writeFile(join(dir, 'package.json'), '{ "name": "packed-app", "private": true }')
+    await run(
       'npm',
       [
         'install',
         '--no-audit',
         '--no-fund',
-        ...tarballs.map((t) => `./${t}`),
-        'express@5',
-        'fastify@5',
-        'koa@3',
+        '--prefer-offline',
+        ...packed.map((p) => p.tarball),
+        ...new Set(registry),
       ],
-      { cwd: dir, stdio: 'ignore' },
+      { cwd: dir },
     )
-    for (const file of ['packed-app.mjs', 'packed-app.cjs']) {
-      copyFileSync(join(root, 'test/fixtures', file), join(dir, file))
+
+    const redis = await RedisServer.start()
+    try {
+      const env = {
+        ...process.env,
+        INKLESS_WEBHOOK_SECRET: 'whsec_readme',
+        REDIS_URL: redis.url,
+      }
+      const runs = packed.flatMap(({ dir: pkg, readme }) =>
+        examples(readme).map(async ({ code, prints }, i) => {
+          const file = `${pkg}-readme-${i + 1}.mjs`
+          await writeFile(join(dir, file), code)
+          const { stdout } = await run('node', [file], { cwd: dir, env, timeout: 20_000 })
+          return [file, { stdout: stdout.trim(), prints: prints.trim() }] as const
+        }),
+      )
+      for (const [file, { stdout, prints }] of await Promise.all(runs)) {
+        expect.soft(prints, `${file}: the README shows no output after the example`).not.toBe('')
+        expect.soft(stdout, file).toBe(prints)
+      }
+    } finally {
+      await redis.destroy()
     }
-    const esm = execFileSync('node', ['packed-app.mjs'], { cwd: dir, encoding: 'utf8' })
-    expect(esm.match(/ 200$/gm)).toHaveLength(4)
-    expect(esm).toContain(
-      'express:document_complete fastify:envelope_complete koa:document_signed node:link_viewed',
-    )
-    const cjs = execFileSync('node', ['packed-app.cjs'], { cwd: dir, encoding: 'utf8' })
-    expect(cjs.trim()).toBe('function true function function function function function')
+
+    // The CommonJS entry points of every tarball export what the ESM ones do.
+    copyFileSync(join(root, 'test/fixtures/packed-entry-points.mjs'), join(dir, 'entry-points.mjs'))
+    const { stdout } = await run('node', ['entry-points.mjs', ...names], { cwd: dir })
+    expect(JSON.parse(stdout)).toEqual({ mismatched: [] })
+    // And every command a package installs runs.
+    for (const { manifest } of packed) {
+      for (const bin of Object.keys((manifest.bin ?? {}) as Record<string, string>)) {
+        await run(join(dir, 'node_modules/.bin', bin), ['--help'], { cwd: dir })
+      }
+    }
   })
 })

@@ -1,9 +1,13 @@
 import { execFileSync } from 'node:child_process'
+import { once } from 'node:events'
+import type { Server } from 'node:http'
 import { join } from 'node:path'
+import { serve } from '@hono/node-server'
 import { inklessWebhooks } from '@inkless-webhooks/fetch'
 import { Hono } from 'hono'
-import { describe, expect, it, vi } from 'vitest'
-import { eventBody, SECRET, signed } from './support/deliveries.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { eventBody, handshakeBody, SECRET, signed } from './support/deliveries.js'
+import { send } from './support/http.js'
 
 const request = (body: BodyInit, headers: Record<string, string>, extra: RequestInit = {}) =>
   new Request('http://127.0.0.1/webhook', { method: 'POST', body, headers, ...extra })
@@ -54,7 +58,20 @@ describe('fetch adapter', () => {
     expect(waitUntil).toHaveBeenCalledWith(expect.any(Promise))
   })
 
-  it('stops reading at maxBodyBytes when Content-Length lies', async () => {
+  it('refuses a body over maxBodyBytes on the bytes read, whatever Content-Length says', async () => {
+    const onEvent = vi.fn()
+    const handler = inklessWebhooks({ secret: SECRET, maxBodyBytes: 1024, onEvent })
+    const body = new Uint8Array(64 * 1024).fill(0x20)
+    const res = await handler(
+      request(body, { ...signed(body), 'content-length': '100' }, {
+        duplex: 'half',
+      } as RequestInit),
+    )
+    expect(res.status).toBe(413)
+    expect(onEvent).not.toHaveBeenCalled()
+  })
+
+  it('streams a body without Content-Length, and stops reading at maxBodyBytes', async () => {
     const onEvent = vi.fn()
     const handler = inklessWebhooks({ secret: SECRET, maxBodyBytes: 1024, onEvent })
     let pulled = 0
@@ -65,9 +82,7 @@ describe('fetch adapter', () => {
         if (pulled >= 50 * 1024 * 1024) controller.close()
       },
     })
-    const res = await handler(
-      request(body, { ...signed('x'), 'content-length': '100' }, { duplex: 'half' } as RequestInit),
-    )
+    const res = await handler(request(body, signed('x'), { duplex: 'half' } as RequestInit))
     expect(res.status).toBe(413)
     expect(pulled).toBeLessThanOrEqual(1024 + 2 * 4096)
     expect(onEvent).not.toHaveBeenCalled()
@@ -85,7 +100,7 @@ describe('fetch adapter', () => {
     const body = eventBody()
     const res = await app.request('/webhook', { method: 'POST', body, headers: signed(body) })
     expect(res.status).toBe(500)
-    expect(await res.text()).toMatch(/c\.req\.raw/)
+    expect(await res.text()).toMatch(/mount the handler itself/)
     expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'body_consumed' })
   })
 
@@ -93,7 +108,7 @@ describe('fetch adapter', () => {
     const out = execFileSync(
       process.execPath,
       ['--conditions=workerd', join(import.meta.dirname, 'fixtures/edge-runtime.mjs')],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     )
     expect(JSON.parse(out)).toEqual({
       build: 'Web Crypto',
@@ -101,5 +116,70 @@ describe('fetch adapter', () => {
       forged: 401,
       seen: ['envelope_complete'],
     })
+  })
+})
+
+describe('in Hono, mounted as it is: app.post(path, handler)', () => {
+  let server: Server | undefined
+  afterEach(async () => {
+    server?.close()
+    server = undefined
+  })
+
+  /** The Hono app as the README shows it, served by @hono/node-server on 127.0.0.1. */
+  async function honoOnNode(options: Parameters<typeof inklessWebhooks>[0]) {
+    const app = new Hono()
+    app.post('/webhook', inklessWebhooks(options))
+    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server
+    if (!server.listening) await once(server, 'listening')
+    return `http://127.0.0.1:${(server.address() as { port: number }).port}/webhook`
+  }
+
+  it('on @hono/node-server (no ExecutionContext): handshake, signed event, forgery', async () => {
+    const onDocumentSigned = vi.fn()
+    const url = await honoOnNode({ secret: SECRET, onDocumentSigned, onError: () => {} })
+    const handshake = await send(url, { body: handshakeBody('vs_hono') })
+    expect([handshake.status, handshake.body]).toEqual([200, 'vs_hono'])
+    const body = eventBody('document_signed')
+    expect((await send(url, { body, headers: signed(body) })).status).toBe(200)
+    expect(onDocumentSigned).toHaveBeenCalledTimes(1)
+    const forged = await send(url, { body, headers: signed(body, 'not-the-secret') })
+    expect(forged.status).toBe(401)
+    expect(onDocumentSigned).toHaveBeenCalledTimes(1)
+  })
+
+  it('in app.request() tests', async () => {
+    const onEnvelopeComplete = vi.fn()
+    const app = new Hono()
+    app.post('/webhook', inklessWebhooks({ secret: SECRET, onEnvelopeComplete }))
+    const body = eventBody('envelope_complete')
+    const res = await app.request('/webhook', { method: 'POST', body, headers: signed(body) })
+    expect(res.status).toBe(200)
+    expect(onEnvelopeComplete).toHaveBeenCalledTimes(1)
+  })
+
+  it("on Workers (app.fetch(request, env, ctx)): respond: 'immediately' work goes to ctx.waitUntil", async () => {
+    let release = () => {}
+    const app = new Hono()
+    app.post(
+      '/webhook',
+      inklessWebhooks({
+        secret: SECRET,
+        respond: 'immediately',
+        onEvent: () => new Promise<void>((resolve) => (release = resolve)),
+      }),
+    )
+    const kept: Promise<unknown>[] = []
+    const ctx = {
+      waitUntil: (work: Promise<unknown>) => kept.push(work),
+      passThroughOnException() {},
+      props: {},
+    }
+    const body = eventBody()
+    const res = await app.fetch(request(body, signed(body)), {}, ctx)
+    expect(res.status).toBe(200)
+    expect(kept).toHaveLength(1)
+    release()
+    await kept[0]
   })
 })

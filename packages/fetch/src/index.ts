@@ -9,6 +9,16 @@ import {
 /** What the platform passes beside the request: Workers' `ExecutionContext`, Next's context… */
 export type FetchContext = { readonly waitUntil?: (work: Promise<unknown>) => void } | object
 
+/**
+ * Hono's `Context`, as far as the handler needs it, so it mounts as it is:
+ * `app.post('/webhook', handler)`. `executionCtx` exists on Workers only; elsewhere Hono's
+ * getter throws, which the handler expects.
+ */
+export interface HonoContextLike {
+  readonly req: { readonly raw: Request }
+  readonly executionCtx?: FetchContext
+}
+
 export interface FetchAdapterOptions {
   /**
    * Keeps `respond: 'immediately'` handlers alive after the response on platforms that
@@ -21,16 +31,29 @@ export interface FetchAdapterOptions {
 export type InklessFetchOptions = InklessWebhooksOptions & FetchAdapterOptions
 
 export interface InklessFetchHandler {
+  /** Next.js route handlers, Bun.serve, Deno.serve, Workers' `fetch(request, env, ctx)`. */
   (request: Request, context?: FetchContext): Promise<Response>
+  /** A Hono handler: `app.post('/webhook', handler)`, on every runtime Hono runs on. */
+  (c: HonoContextLike): Promise<Response>
   /** The core instance: add listeners later with `.webhooks.on(...)`. */
   readonly webhooks: InklessWebhooks
 }
 
 const FETCH_FIX =
-  'Pass the Request before anything reads its body (in Hono: handler(c.req.raw) before c.req.json()), or pass request.clone().'
+  'Pass the Request before anything reads its body (in Hono: mount the handler itself, or call it before c.req.json()), or pass request.clone().'
+
+/** The body as one chunk from `arrayBuffer()`, read only when core asks for it. */
+async function* wholeBody(request: Request) {
+  yield new Uint8Array(await request.arrayBuffer())
+}
 
 function bodyOf(request: Request): BodySource {
   if (request.bodyUsed) return consumedBody(FETCH_FIX)
+  // With a declared length, core refuses one over maxBodyBytes before asking for the body,
+  // and the server stops the body at that length: arrayBuffer() is then bounded, and it is
+  // the runtimes' fast path (on Node, `request.body` builds a Web stream over the socket).
+  // Core still checks the size of what it got. Without one (chunked), stream under the limit.
+  if (request.headers.has('content-length')) return wholeBody(request)
   return request.body ?? ''
 }
 
@@ -41,9 +64,19 @@ function waitUntilOf(context: FetchContext | undefined) {
     : undefined
 }
 
+/** Hono's context: its request, and the ExecutionContext where there is one (Workers). */
+function fromHono(c: HonoContextLike): [Request, FetchContext | undefined] {
+  try {
+    return [c.req.raw, c.executionCtx]
+  } catch {
+    return [c.req.raw, undefined] // Node, Bun, Deno: Hono's getter throws
+  }
+}
+
 /**
- * `(request: Request) => Promise<Response>` for Next.js route handlers, Hono, Bun, Deno and
- * Workers: `export const POST = inklessWebhooks({ onEnvelopeComplete })`.
+ * `(request: Request) => Promise<Response>` for Next.js route handlers, Bun, Deno and Workers,
+ * and a Hono handler as it is: `export const POST = inklessWebhooks({ onEnvelopeComplete })`,
+ * `app.post('/webhook', inklessWebhooks({ onEnvelopeComplete }))`.
  */
 export function inklessWebhooks(
   optionsOrInstance: InklessFetchOptions | InklessWebhooks = {},
@@ -54,7 +87,9 @@ export function inklessWebhooks(
     adapterOptions,
     ['waitUntil'],
   )
-  const handler = async (request: Request, context?: FetchContext) => {
+  const handler = async (input: Request | HonoContextLike, second?: FetchContext) => {
+    // A Request has no `req`; Hono passes (c, next), and `next` is no platform context.
+    const [request, context] = 'req' in input ? fromHono(input) : [input, second]
     const waitUntil = waitUntilOf(context) ?? adapter.waitUntil
     const response = await webhooks.handle(
       {
@@ -67,5 +102,5 @@ export function inklessWebhooks(
     )
     return new Response(response.body, { status: response.status, headers: response.headers })
   }
-  return Object.assign(handler, { webhooks })
+  return Object.assign(handler, { webhooks }) as InklessFetchHandler
 }

@@ -25,10 +25,16 @@ type NextRouteHandler = (
 ) => Response | Promise<Response>
 expectAssignable<NextRouteHandler>(POST)
 
-// Hono: handlers get `c.req.raw` (and `c.executionCtx` on Workers).
+// Hono: the handler mounts as it is, and takes a Context or its request.
 const app = new Hono()
-app.post('/webhook', (c) => POST(c.req.raw))
-app.post('/webhook-worker', (c) => POST(c.req.raw, c.executionCtx))
+app.post('/webhook', POST)
+app.all('/webhook-all', POST)
+app.post('/webhook-raw', (c) => POST(c.req.raw))
+app.post('/webhook-context', (c) => {
+  expectType<Promise<Response>>(POST(c))
+  return POST(c)
+})
+new Hono<{ Bindings: { INKLESS_WEBHOOK_SECRET: string } }>().post('/webhook', POST)
 
 // Workers-style module: fetch(request, env, ctx).
 declare const ctx: { waitUntil(promise: Promise<unknown>): void; passThroughOnException(): void }

@@ -1,4 +1,5 @@
 import base from '../../tsdown.base.ts'
 
-// Two builds of one API: index (node:crypto) and web (Web Crypto), picked by export conditions.
-export default { ...base, entry: ['src/index.ts', 'src/web.ts'] }
+// Two builds of one API: index (node:crypto) and web (Web Crypto), picked by export
+// conditions; adapter is the platform-neutral seam for adapter authors.
+export default { ...base, entry: ['src/index.ts', 'src/web.ts', 'src/adapter.ts'] }

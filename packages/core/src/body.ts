@@ -1,6 +1,7 @@
-import type { RawBody } from './signature.js'
-
 const consumedFix = Symbol.for('inkless-webhooks.body-consumed')
+
+/** The exact bytes Inkless signed, as bytes or as the text they decode to. */
+export type RawBody = Uint8Array | string
 
 /** Marks a request whose body an upstream parser already read without keeping the bytes. */
 export interface ConsumedBody {
@@ -29,35 +30,6 @@ const isNodeReadable = (source: object): source is NodeReadable =>
   typeof (source as { pause?: unknown }).pause === 'function' &&
   typeof (source as { on?: unknown }).on === 'function'
 
-/**
- * Reads a Node.js stream through its 'data' events, several times cheaper than its async
- * iterator. Over the limit it pauses and detaches without destroying the stream, so the
- * server can still answer 413 (and close the connection instead of reading the rest).
- */
-function readNodeStream(stream: NodeReadable, collector: Collector): Promise<ReadResult> {
-  return new Promise((resolve, reject) => {
-    let settled = false
-    const settle = (result: ReadResult) => {
-      settled = true
-      resolve(result)
-    }
-    const onData = (chunk: Uint8Array | string) => {
-      if (collector.add(chunk)) return
-      stream.pause()
-      stream.off('data', onData)
-      settle('too-large')
-    }
-    // Listeners stay attached after the end (detaching costs more than it saves); 'close'
-    // then fires on every request, so it only builds an error if the body never ended.
-    stream.on('data', onData)
-    stream.on('end', () => settle(collector.result()))
-    stream.on('close', () => {
-      if (!settled) reject(new Error('the request was closed before its body ended'))
-    })
-    stream.on('error', reject)
-  })
-}
-
 /** `fix` tells the user how to keep the raw body (it becomes part of the 500 answer). */
 export const consumedBody = (fix: string): ConsumedBody => ({ [consumedFix]: fix })
 
@@ -72,12 +44,13 @@ export function consumedBodyFix(source: unknown): string | undefined {
   return Symbol.asyncIterator in source || 'getReader' in source ? undefined : PARSED_FIX
 }
 
-export type ReadResult = RawBody | 'too-large'
+/** The body, or why it was not read to the end. */
+export type ReadResult = RawBody | 'too-large' | 'timeout'
 
 const encoder = new TextEncoder()
 
 /** Bytes already in memory, or 'too-large'. */
-export function withinLimit(source: RawBody, limit: number): ReadResult {
+export function withinLimit(source: RawBody, limit: number): RawBody | 'too-large' {
   if (typeof source === 'string') {
     // A UTF-16 unit takes 1 to 3 UTF-8 bytes: only count the bytes when it is not obvious.
     if (source.length * 3 <= limit) return source
@@ -114,31 +87,93 @@ class Collector {
 }
 
 /**
- * Collects a body, stopping as soon as it exceeds `limit` bytes: the stream is cancelled
- * (or the iterator returned) early, so the remaining bytes are never read.
+ * Collects a body, stopping as soon as it exceeds `limit` bytes or `timeoutMs` passes: the
+ * rest is never read. A Node stream is paused and detached, not destroyed, so the server can
+ * still answer 413 or 408; a Web stream is cancelled.
  */
-export function readBody(source: Stream, limit: number): Promise<ReadResult> {
+export function readBody(source: Stream, limit: number, timeoutMs: number): Promise<ReadResult> {
   const collector = new Collector(limit)
   return isNodeReadable(source)
-    ? readNodeStream(source, collector)
-    : readWebOrIterable(source, collector)
+    ? readNodeStream(source, collector, timeoutMs)
+    : readWebOrIterable(source, collector, timeoutMs)
 }
 
-async function readWebOrIterable(source: Stream, collector: Collector): Promise<ReadResult> {
-  if ('getReader' in source) {
-    // A Web stream, read directly: cheaper than its async iterator, and portable to
-    // runtimes whose streams are not async iterable.
-    const reader = source.getReader()
-    while (true) {
-      const { done, value } = await reader.read()
-      if (done) break
-      if (!collector.add(value)) {
-        reader.cancel().catch(() => {})
-        break
+/** Reads a Node.js stream through its 'data' events, several times cheaper than its iterator. */
+function readNodeStream(
+  stream: NodeReadable,
+  collector: Collector,
+  timeoutMs: number,
+): Promise<ReadResult> {
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const stop = (result: ReadResult) => {
+      settled = true
+      clearTimeout(timer)
+      resolve(result)
+    }
+    const detach = (result: ReadResult) => {
+      stream.pause()
+      stream.off('data', onData)
+      stop(result)
+    }
+    const onData = (chunk: Uint8Array | string) => {
+      if (!collector.add(chunk)) detach('too-large')
+    }
+    const timer = setTimeout(() => detach('timeout'), timeoutMs)
+    // Listeners stay attached after the end (detaching costs more than it saves); 'close'
+    // then fires on every request, so it only builds an error if the body never ended.
+    stream.on('data', onData)
+    stream.on('end', () => stop(collector.result()))
+    stream.on('close', () => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      reject(new Error('the request was closed before its body ended'))
+    })
+    stream.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+  })
+}
+
+const TIMED_OUT = Symbol('timed out')
+
+async function readWebOrIterable(
+  source: Stream,
+  collector: Collector,
+  timeoutMs: number,
+): Promise<ReadResult> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs)
+  })
+  try {
+    if ('getReader' in source) {
+      // A Web stream, read directly: cheaper than its async iterator, and portable to
+      // runtimes whose streams are not async iterable.
+      const reader = source.getReader()
+      while (true) {
+        const next = await Promise.race([reader.read(), deadline])
+        if (next === TIMED_OUT || (!next.done && !collector.add(next.value))) {
+          reader.cancel().catch(() => {})
+          return next === TIMED_OUT ? 'timeout' : 'too-large'
+        }
+        if (next.done) break
+      }
+    } else {
+      const iterator = source[Symbol.asyncIterator]()
+      while (true) {
+        const next = await Promise.race([iterator.next(), deadline])
+        if (next === TIMED_OUT || (!next.done && !collector.add(next.value))) {
+          iterator.return?.()?.catch(() => {})
+          return next === TIMED_OUT ? 'timeout' : 'too-large'
+        }
+        if (next.done) break
       }
     }
-  } else {
-    for await (const chunk of source) if (!collector.add(chunk)) break
+    return collector.result()
+  } finally {
+    clearTimeout(timer)
   }
-  return collector.result()
 }

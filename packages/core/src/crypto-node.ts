@@ -1,5 +1,6 @@
 import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto'
-import type { RawBody, Secrets } from './signature.js'
+import type { RawBody } from './body.js'
+import type { Secrets } from './secrets.js'
 
 // node:crypto, synchronous and the fastest path on Node and Bun.
 
@@ -127,3 +128,9 @@ export function verifySignature(
   }
   return false
 }
+
+/** base64url SHA-256 of a UTF-8 string: dedupe keys. */
+export const digest = (text: string): string =>
+  typeof hash === 'function'
+    ? hash('sha256', text, 'base64url')
+    : createHash('sha256').update(text).digest('base64url')

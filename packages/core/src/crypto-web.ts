@@ -1,4 +1,5 @@
-import type { RawBody, Secrets } from './signature.js'
+import type { RawBody } from './body.js'
+import type { Secrets } from './secrets.js'
 
 // Web Crypto, for runtimes without node:crypto (Workers, Vercel Edge, Deno, browsers).
 
@@ -38,14 +39,19 @@ function decodeSignature(header: unknown): Uint8Array<ArrayBuffer> | undefined {
   return bytes
 }
 
+const base64 = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
+
 /** base64(HMAC-SHA256(secret, rawBody)) with Web Crypto. */
 export async function signPayloadAsync(rawBody: RawBody, secret: string): Promise<string> {
-  const mac = new Uint8Array(
-    await crypto.subtle.sign('HMAC', await keyFor(secret), bytesOf(rawBody)),
-  )
-  let binary = ''
-  for (const byte of mac) binary += String.fromCharCode(byte)
-  return btoa(binary)
+  return base64(await crypto.subtle.sign('HMAC', await keyFor(secret), bytesOf(rawBody)))
+}
+
+/** base64url SHA-256 of a UTF-8 string: dedupe keys. */
+export async function digest(text: string): Promise<string> {
+  return base64(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
 }
 
 /**

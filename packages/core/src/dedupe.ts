@@ -25,6 +25,11 @@ export interface MemoryDedupeStoreOptions {
    * kept). Default 50,000.
    */
   maxEntries?: number
+  /**
+   * Most key bytes remembered (2 per UTF-16 unit), whatever the entry count: a bound for stores
+   * fed custom keys. Default 8 MiB; core's own keys are 43 characters.
+   */
+  maxBytes?: number
   /** How long a processed key is remembered, in ms. Default 24 hours. */
   ttlMs?: number
   /** Clock in ms, injectable for tests. */
@@ -35,30 +40,36 @@ const DAY_MS = 24 * 60 * 60 * 1000
 
 /**
  * A bounded in-process store. Processed keys live in two generations of at most
- * maxEntries / 2 each: a hit moves a key to the young one, and when the young generation is
+ * maxEntries / 2 entries and maxBytes / 2 key bytes each: a hit moves a key to the young one, and when the young generation is
  * full the old one is dropped whole. Every operation is O(1), with no per-entry eviction
  * (deleting the oldest Map entry one by one degrades badly at this size).
  */
 export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}): DedupeStore {
   const maxEntries = options.maxEntries ?? 50_000
+  const maxBytes = options.maxBytes ?? 8 * 1024 * 1024
   const ttlMs = options.ttlMs ?? DAY_MS
   const now = options.now ?? Date.now
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 2) {
     throw new TypeError('maxEntries must be an integer of at least 2')
   }
+  if (!(maxBytes > 0)) throw new TypeError('maxBytes must be a positive number')
   if (!(ttlMs > 0)) throw new TypeError('ttlMs must be a positive number of milliseconds')
   const generation = Math.floor(maxEntries / 2)
+  const generationBytes = maxBytes / 2
   // In-flight keys are never evicted: they are bounded by concurrent requests, and
   // forgetting one would let a concurrent duplicate run the handlers twice.
   const inFlight = new Set<string>()
   let young = new Map<string, number>()
   let old = new Map<string, number>()
+  let youngBytes = 0
   const remember = (key: string, expiresAt: number) => {
-    if (young.size >= generation) {
+    if (young.size >= generation || youngBytes >= generationBytes) {
       old = young
       young = new Map()
+      youngBytes = 0
     }
     young.set(key, expiresAt)
+    youngBytes += key.length * 2
   }
 
   return {

@@ -4,6 +4,11 @@ export type InklessErrorCode =
   | 'store_unavailable'
   | 'body_consumed'
   | 'body_unreadable'
+  | 'body_timeout'
+  | 'queue_unavailable'
+  | 'secret_missing'
+  | 'secret_lookup_failed'
+  | 'internal'
 
 /** An error reported to `onError`; `code` says which rule produced it. */
 export class InklessWebhookError extends Error {

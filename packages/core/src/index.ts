@@ -1,11 +1,17 @@
 import {
+  digest,
   signPayload,
   signPayloadAsync,
   verifySignature,
   verifySignatureAsync,
 } from './crypto-node.js'
-import { platformApi } from './webhooks.js'
+import type { InklessWebhooksOptions } from './options.js'
+import { createWebhooks, type InklessWebhooks } from './webhooks.js'
 
-export * from './shared.js'
+// The build for Node.js and Bun: node:crypto, synchronous. web.ts is the Web Crypto twin.
+export * from './public-api.js'
 export { signPayload, signPayloadAsync, verifySignature, verifySignatureAsync }
-export const { createInklessWebhooks, splitAdapterOptions } = platformApi(verifySignature)
+
+/** One webhook receiver: handlers, dedupe and `handle()`. Adapters accept it in place of options. */
+export const createInklessWebhooks = (options: InklessWebhooksOptions = {}): InklessWebhooks =>
+  createWebhooks(options, { verify: verifySignature, digest })

@@ -1,10 +1,10 @@
+import type { RawBody } from './body.js'
 import {
   type InklessEvent,
   type InklessUnknownEvent,
   type InklessVerificationRequest,
   isInklessEventName,
 } from './events.js'
-import type { RawBody } from './signature.js'
 
 export type ParseResult =
   | { readonly ok: true; readonly kind: 'event'; readonly event: InklessEvent }
@@ -27,6 +27,28 @@ export function parseJson(rawBody: RawBody): unknown {
   }
 }
 
+/**
+ * Bodies up to this size are checked for the handshake (Inkless's is about 120 bytes).
+ * Anything larger must be a signed event: unsigned input never costs more than this parse.
+ */
+export const HANDSHAKE_MAX_BYTES = 1024
+
+/** Whether `rawBody` is small enough to be a handshake (a string: by its length). */
+export const mayBeHandshake = (rawBody: RawBody) =>
+  (typeof rawBody === 'string' ? rawBody.length : rawBody.byteLength) <= HANDSHAKE_MAX_BYTES
+
+/**
+ * The handshake rule: a JSON object with a string `verification_secret` and no `event`
+ * field. A body with an `event` is an event, whatever else it carries, and must be signed.
+ */
+export function asHandshake(value: unknown): InklessVerificationRequest | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const payload = value as Record<string, unknown>
+  return typeof payload.verification_secret === 'string' && !('event' in payload)
+    ? (payload as InklessVerificationRequest)
+    : undefined
+}
+
 const invalid = (reason: string): ParseResult => ({ ok: false, reason })
 
 /** Sorts an already-parsed JSON value into a handshake, a known or unknown event, or invalid. */
@@ -35,9 +57,8 @@ export function classifyPayload(value: unknown): ParseResult {
     return invalid('body is not a JSON object')
   }
   const payload = value as Record<string, unknown>
-  if (typeof payload.verification_secret === 'string') {
-    return { ok: true, kind: 'verification', verification: payload as InklessVerificationRequest }
-  }
+  const handshake = asHandshake(payload)
+  if (handshake) return { ok: true, kind: 'verification', verification: handshake }
   if (typeof payload.event !== 'string' || payload.event === '') {
     return invalid('"event" must be a non-empty string')
   }

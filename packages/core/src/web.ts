@@ -1,11 +1,16 @@
-import { signPayloadAsync, verifySignatureAsync } from './crypto-web.js'
-import type { RawBody, Secrets } from './signature.js'
-import { platformApi } from './webhooks.js'
+import type { RawBody } from './body.js'
+import { digest, signPayloadAsync, verifySignatureAsync } from './crypto-web.js'
+import type { InklessWebhooksOptions } from './options.js'
+import type { Secrets } from './secrets.js'
+import { createWebhooks, type InklessWebhooks } from './webhooks.js'
 
 // The build for runtimes without node:crypto, chosen by package.json export conditions.
-export * from './shared.js'
+export * from './public-api.js'
 export { signPayloadAsync, verifySignatureAsync }
-export const { createInklessWebhooks, splitAdapterOptions } = platformApi(verifySignatureAsync)
+
+/** One webhook receiver: handlers, dedupe and `handle()`. Adapters accept it in place of options. */
+export const createInklessWebhooks = (options: InklessWebhooksOptions = {}): InklessWebhooks =>
+  createWebhooks(options, { verify: verifySignatureAsync, digest })
 
 const syncUnavailable = (name: string) =>
   new Error(

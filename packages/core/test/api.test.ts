@@ -2,16 +2,15 @@ import { createHmac } from 'node:crypto'
 import { PassThrough, Readable } from 'node:stream'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { pathMatches, splitAdapterOptions } from '../src/adapter.js'
+import { callbackName } from '../src/events.js'
 import {
-  callbackName,
   createInklessWebhooks,
   createMemoryDedupeStore,
   INKLESS_EVENTS,
   isInklessWebhooks,
   parseEvent,
-  pathMatches,
   signPayload,
-  splitAdapterOptions,
   verifySignature,
 } from '../src/index.js'
 import { eventBody, post, SECRET } from './helpers.js'
@@ -190,13 +189,26 @@ describe('options', () => {
     else process.env.INKLESS_WEBHOOK_SECRET = env
   })
 
-  it('a missing or blank secret throws at creation, saying how to set it', () => {
-    delete process.env.INKLESS_WEBHOOK_SECRET
-    expect(() => createInklessWebhooks()).toThrow(/INKLESS_WEBHOOK_SECRET/)
+  it('a blank or malformed secret passed explicitly throws at creation, saying how to set it', () => {
     expect(() => createInklessWebhooks({ secret: '  ' })).toThrow(/INKLESS_WEBHOOK_SECRET/)
     expect(() => createInklessWebhooks({ secret: [] })).toThrow(/non-empty array/)
     expect(() => createInklessWebhooks({ secret: ['ok', ''] })).toThrow(/non-empty string/)
     expect(() => createInklessWebhooks({ secret: 42 as unknown as string })).toThrow(TypeError)
+  })
+
+  it('without a secret, INKLESS_WEBHOOK_SECRET is read at the first request: missing then is a 500 and one report a minute', async () => {
+    delete process.env.INKLESS_WEBHOOK_SECRET
+    const onError = vi.fn()
+    // Creating it must not throw: `next build` imports route modules without runtime secrets.
+    const w = createInklessWebhooks({ onError })
+    const first = await w.handle(post(eventBody()))
+    expect(first).toMatchObject({ status: 500, body: 'webhook secret not configured' })
+    expect((await w.handle(post(eventBody()))).status).toBe(500)
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'secret_missing' })
+    expect(onError.mock.calls[0]?.[0].message).toMatch(/INKLESS_WEBHOOK_SECRET/)
+    process.env.INKLESS_WEBHOOK_SECRET = SECRET
+    expect((await w.handle(post(eventBody()))).status).toBe(200)
   })
 
   it('defaults to INKLESS_WEBHOOK_SECRET', async () => {
@@ -243,7 +255,7 @@ describe('options', () => {
     const w = createInklessWebhooks({ secret: SECRET })
     expect(isInklessWebhooks(w)).toBe(true)
     expect(isInklessWebhooks({})).toBe(false)
-    expect(splitAdapterOptions(w, { path: '/hook' }, ['path'])).toEqual({
+    expect(splitAdapterOptions(w, { path: '/hook' }, ['path'], createInklessWebhooks)).toEqual({
       webhooks: w,
       adapter: { path: '/hook' },
     })
@@ -251,6 +263,7 @@ describe('options', () => {
       { secret: SECRET, path: '/hook' },
       undefined,
       ['path'],
+      createInklessWebhooks,
     )
     expect(isInklessWebhooks(split.webhooks)).toBe(true)
     expect(split.adapter).toEqual({ path: '/hook' })

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
+import { consumedBody } from '../src/adapter.js'
+import { callbackName } from '../src/events.js'
 import {
-  consumedBody,
   type DedupeStore,
   InklessHandlerError,
   InklessWebhookError,
@@ -74,7 +75,7 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
         },
       })
       w.on('document_signed', (e, ctx) => {
-        calls.push(`on:${e.document_token}:${ctx.dedupeKey.split('\n')[0]}`)
+        calls.push(`on:${e.document_token}:${/^[\w-]{43}$/.test(ctx.dedupeKey)}`)
       })
       w.onAny((e) => {
         calls.push(`onAny:${e.event}`)
@@ -83,14 +84,14 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
       expect(res).toMatchObject({ status: 200, body: 'ok' })
       expect(calls).toEqual([
         'callback:document_signed:271',
-        'on:a1b2c3d4:document_signed',
+        'on:a1b2c3d4:true',
         'onEvent:document_signed',
         'onAny:document_signed',
       ])
     })
 
     it('every one of the 16 events reaches its own callback only', async () => {
-      const { INKLESS_EVENTS, callbackName } = await import('../src/index.js')
+      const { INKLESS_EVENTS } = await import('../src/index.js')
       const seen: string[] = []
       const options: Record<string, unknown> = { ...quiet() }
       for (const name of INKLESS_EVENTS) {
@@ -376,7 +377,7 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
       expect((await w.handle(post(eventBody()))).status).toBe(500)
     })
 
-    it('without onError, errors go to console.error', async () => {
+    it('without onError or logger, errors go to console.error: one line and the error', async () => {
       const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
       const w = createInklessWebhooks({
         secret: SECRET,
@@ -385,7 +386,10 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
         },
       })
       await w.handle(post(eventBody()))
-      expect(spy).toHaveBeenCalledWith('[inkless-webhooks]', expect.any(InklessHandlerError))
+      expect(spy).toHaveBeenCalledWith(
+        '[inkless-webhooks] 1 listener(s) failed for "document_signed": onEvent',
+        expect.any(InklessHandlerError),
+      )
       spy.mockRestore()
     })
 
@@ -614,20 +618,56 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
       expect(onError.mock.calls[0]?.[0].message).toMatch(/whitespace/)
     })
 
-    it('a body that looks re-serialised is named as the likely cause, at most once a minute', async () => {
+    it('hints are reported at most once a minute', async () => {
       const onError = vi.fn()
       let clock = 0
-      const w = createInklessWebhooks({ secret: SECRET, onError, now: () => clock })
-      const original = '{ "event": "document_signed", "document_token": "t", "timestamp": "x" }'
-      const reserialised = JSON.stringify(JSON.parse(original))
-      const headers = signedHeaders(original)
-      expect((await w.handle(post(reserialised, headers))).status).toBe(401)
-      expect((await w.handle(post(reserialised, headers))).status).toBe(401)
+      const w = createInklessWebhooks({ secret: `${SECRET} `, onError, now: () => clock })
+      expect((await w.handle(post(eventBody()))).status).toBe(401)
+      expect((await w.handle(post(eventBody()))).status).toBe(401)
       expect(onError).toHaveBeenCalledTimes(1)
-      expect(onError.mock.calls[0]?.[0].message).toMatch(/re-serialised/)
       clock = 61_000
-      await w.handle(post(Buffer.from(JSON.stringify(JSON.parse(original), null, 2)), headers))
+      await w.handle(post(eventBody()))
       expect(onError).toHaveBeenCalledTimes(2)
+    })
+
+    it('a wrong secret with a compact JSON body is a plain forgery, not a "body parser" (finding 3)', async () => {
+      const onError = vi.fn()
+      const w = createInklessWebhooks({ secret: SECRET, onError })
+      const compact = eventBody()
+      expect((await w.handle(post(compact, signedHeaders(compact, 'another-secret')))).status).toBe(
+        401,
+      )
+      expect(onError).not.toHaveBeenCalled()
+    })
+
+    it('bytes an upstream parser kept (named by the adapter) are named when they fail', async () => {
+      const onError = vi.fn()
+      const w = createInklessWebhooks({ secret: SECRET, onError })
+      const res = await w.handle({
+        ...post(eventBody(), signedHeaders('other bytes')),
+        keptBy: 'express.text()',
+      })
+      expect(res.status).toBe(401)
+      expect(onError.mock.calls[0]?.[0].message).toMatch(/bytes kept by express\.text\(\)/)
+    })
+
+    it('with the default reporter a plain forgery prints nothing; a hint prints one line, no stack', async () => {
+      const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+      const forged = eventBody()
+      await createInklessWebhooks({ secret: SECRET }).handle(
+        post(forged, signedHeaders(forged, 'nope')),
+      )
+      expect(error).not.toHaveBeenCalled()
+      expect(warn).not.toHaveBeenCalled()
+      await createInklessWebhooks({ secret: `${SECRET}\n` }).handle(post(eventBody()))
+      expect(error).not.toHaveBeenCalled()
+      expect(warn).toHaveBeenCalledTimes(1)
+      expect(warn.mock.calls[0]).toEqual([
+        expect.stringMatching(/^\[inkless-webhooks\] Signature mismatch\. .*whitespace[^\n]*$/),
+      ])
+      error.mockRestore()
+      warn.mockRestore()
     })
 
     it('a String(object) body is named as the cause', async () => {

@@ -1,9 +1,10 @@
 import {
+  createInklessWebhooks,
   type InklessWebhooks,
   type InklessWebhooksOptions,
-  splitAdapterOptions,
 } from '@inkless-webhooks/core'
-import { createNodeMiddleware, type InklessNodeMiddleware } from '@inkless-webhooks/node'
+import { splitAdapterOptions } from '@inkless-webhooks/core/adapter'
+import { createNodeMiddleware, type InklessNodeMiddleware } from '@inkless-webhooks/node/adapter'
 
 export type InklessExpressMiddleware = InklessNodeMiddleware
 
@@ -18,12 +19,13 @@ const EXPRESS_FIX =
 export function inklessWebhooks(
   optionsOrInstance: InklessWebhooksOptions | InklessWebhooks = {},
 ): InklessExpressMiddleware {
-  const { webhooks } = splitAdapterOptions(optionsOrInstance, undefined, [])
+  const { webhooks } = splitAdapterOptions(optionsOrInstance, undefined, [], createInklessWebhooks)
   return createNodeMiddleware(webhooks, {
     fix: EXPRESS_FIX,
     kept: (req) => {
       const { rawBody, body } = req as { rawBody?: unknown; body?: unknown }
-      return rawBody ?? (typeof body === 'string' || body instanceof Uint8Array ? body : undefined)
+      if (rawBody !== undefined) return { bytes: rawBody, by: 'req.rawBody' }
+      return { bytes: body, by: typeof body === 'string' ? 'express.text()' : 'express.raw()' }
     },
   })
 }

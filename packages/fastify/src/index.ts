@@ -3,7 +3,7 @@ import {
   type InklessWebhooks,
   type InklessWebhooksOptions,
 } from '@inkless-webhooks/core'
-import { nodeBody, toInklessRequest } from '@inkless-webhooks/node'
+import { lingerIfUnread, toInklessRequest } from '@inkless-webhooks/node/adapter'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -53,10 +53,10 @@ const plugin: FastifyPluginAsync<InklessFastifyOptions> = async (app, options) =
     child.addContentTypeParser('application/json', leaveTheStream)
     child.addContentTypeParser('*', leaveTheStream)
     child.all(path, async (request, reply) => {
-      const raw = request.raw
-      const response = await webhooks.handle(
-        toInklessRequest(raw, nodeBody(raw, FASTIFY_FIX, undefined)),
-      )
+      const response = await webhooks.handle(toInklessRequest(request.raw, FASTIFY_FIX), {
+        logger: request.log,
+      })
+      lingerIfUnread(request.raw, response)
       return reply.code(response.status).headers(response.headers).send(response.body)
     })
   })

@@ -1,10 +1,9 @@
 import {
-  type BodySource,
-  consumedBody,
+  createInklessWebhooks,
   type InklessWebhooks,
   type InklessWebhooksOptions,
-  splitAdapterOptions,
 } from '@inkless-webhooks/core'
+import { type BodySource, consumedBody, splitAdapterOptions } from '@inkless-webhooks/core/adapter'
 
 /** What the platform passes beside the request: Workers' `ExecutionContext`, Next's context… */
 export type FetchContext = { readonly waitUntil?: (work: Promise<unknown>) => void } | object
@@ -86,6 +85,7 @@ export function inklessWebhooks(
     optionsOrInstance,
     adapterOptions,
     ['waitUntil'],
+    createInklessWebhooks,
   )
   const handler = async (input: Request | HonoContextLike, second?: FetchContext) => {
     // A Request has no `req`; Hono passes (c, next), and `next` is no platform context.

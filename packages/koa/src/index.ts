@@ -1,10 +1,10 @@
 import {
+  createInklessWebhooks,
   type InklessWebhooks,
   type InklessWebhooksOptions,
-  pathMatches,
-  splitAdapterOptions,
 } from '@inkless-webhooks/core'
-import { nodeBody, toInklessRequest } from '@inkless-webhooks/node'
+import { pathMatches, splitAdapterOptions } from '@inkless-webhooks/core/adapter'
+import { lingerIfUnread, toInklessRequest } from '@inkless-webhooks/node/adapter'
 import type { Middleware } from 'koa'
 
 export interface KoaAdapterOptions {
@@ -31,14 +31,17 @@ export function inklessWebhooks(
     optionsOrInstance,
     adapterOptions,
     ['path'],
+    createInklessWebhooks,
   )
   const { path } = adapter
   const middleware: Middleware = async (ctx, next) => {
     if (path !== undefined && !pathMatches(ctx.url, path)) return next()
-    const kept = (ctx.request as { rawBody?: unknown }).rawBody
-    const response = await webhooks.handle(
-      toInklessRequest(ctx.req, nodeBody(ctx.req, KOA_FIX, kept)),
-    )
+    const kept = {
+      bytes: (ctx.request as { rawBody?: unknown }).rawBody,
+      by: 'ctx.request.rawBody',
+    }
+    const response = await webhooks.handle(toInklessRequest(ctx.req, KOA_FIX, kept))
+    lingerIfUnread(ctx.req, response)
     ctx.status = response.status
     ctx.set(response.headers)
     ctx.body = response.body

@@ -1,0 +1,35 @@
+// `@inkless-webhooks/core/adapter`: the seam for adapter authors and processing ends (a
+// queue worker), not for applications. An adapter turns its framework's request into an
+// `InklessRequest` and writes the `InklessResponse` back; every rule lives in core.
+import type { InklessWebhooksOptions } from './options.js'
+import { type InklessWebhooks, isInklessWebhooks } from './webhooks.js'
+
+export { type BodySource, type ConsumedBody, consumedBody } from './body.js'
+export { getHeader } from './headers.js'
+export {
+  createListenerRegistry,
+  type ListenerRegistry,
+} from './listeners.js'
+export { pathMatches } from './path.js'
+
+/**
+ * What every adapter accepts: `{ ...adapter options, ...core options }`, or a core instance
+ * with the adapter options beside it. Returns the instance (made with `create`, the
+ * adapter's own `createInklessWebhooks` import, so the right crypto build is used) and the
+ * adapter's options.
+ */
+export function splitAdapterOptions<A extends object>(
+  optionsOrInstance: (InklessWebhooksOptions & A) | InklessWebhooks | undefined,
+  adapterOptions: A | undefined,
+  adapterKeys: readonly (keyof A & string)[],
+  create: (options: InklessWebhooksOptions) => InklessWebhooks,
+): { webhooks: InklessWebhooks; adapter: Partial<A> } {
+  const adapter: Partial<A> = { ...adapterOptions }
+  if (isInklessWebhooks(optionsOrInstance)) return { webhooks: optionsOrInstance, adapter }
+  const core: Record<string, unknown> = { ...optionsOrInstance }
+  for (const key of adapterKeys) {
+    if (key in core) adapter[key] = core[key] as A[typeof key]
+    delete core[key]
+  }
+  return { webhooks: create(core), adapter }
+}

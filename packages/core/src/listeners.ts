@@ -1,0 +1,189 @@
+import type { RawBody } from './body.js'
+import type { ListenerFailure } from './errors.js'
+import {
+  type CallbackName,
+  callbackName,
+  INKLESS_EVENTS,
+  type InklessEvent,
+  type InklessEventName,
+  type InklessEventOf,
+  type InklessUnknownEvent,
+  isInklessEventName,
+} from './events.js'
+import type { HeaderSource } from './headers.js'
+import { isThenable, type MaybePromise } from './maybe-async.js'
+
+/** What every listener receives next to the event. */
+export interface DeliveryContext {
+  /**
+   * Identifies the delivery across Inkless's retries: a 43-character digest of event,
+   * document_token, secure_link_id, timestamp (and tenant). See README "Dedupe keys".
+   */
+  readonly dedupeKey: string
+  /** The exact bytes Inkless signed. */
+  readonly rawBody: RawBody
+  readonly headers: HeaderSource
+  /** When this delivery was received, in ms since the epoch (from the injectable clock). */
+  readonly receivedAt: number
+  /** The tenant, on an endpoint serving several Inkless accounts. */
+  readonly tenant?: string
+}
+
+export type EventHandler<E, C = DeliveryContext> = (event: E, context: C) => unknown
+
+/** `onDocumentSigned`, `onEnvelopeComplete`, … one optional callback per event. */
+export type EventCallbacks<C = DeliveryContext> = {
+  [N in InklessEventName as CallbackName<N>]?: EventHandler<InklessEventOf<N>, C>
+}
+
+/** The typed callbacks, plus the catch-alls for known and unknown events. */
+export interface ListenerOptions<C = DeliveryContext> extends EventCallbacks<C> {
+  /** Every verified event with a known name, after its own callback. */
+  onEvent?: EventHandler<InklessEvent, C>
+  /** Verified events whose name is not among the 16. */
+  onUnknownEvent?: EventHandler<InklessUnknownEvent, C>
+}
+
+/** Adding and removing listeners after creation. */
+export interface ListenerMethods<C = DeliveryContext> {
+  /** Adds a listener for one or several event names; returns a function that removes it. */
+  on<N extends InklessEventName>(
+    name: N | readonly N[],
+    fn: EventHandler<InklessEventOf<N>, C>,
+  ): () => void
+  /** Adds a listener for every verified known event; returns a function that removes it. */
+  onAny(fn: EventHandler<InklessEvent, C>): () => void
+  off<N extends InklessEventName>(
+    name: N | readonly N[],
+    fn: EventHandler<InklessEventOf<N>, C>,
+  ): void
+  offAny(fn: EventHandler<InklessEvent, C>): void
+}
+
+/** The registry behind `on()`/`onAny()` and the callbacks: who runs for an event. */
+export interface ListenerRegistry<C = DeliveryContext> extends ListenerMethods<C> {
+  /** Runs every listener for the event; resolves to those that failed (none: empty). */
+  run(event: InklessUnknownEvent, context: C): MaybePromise<readonly ListenerFailure[]>
+}
+
+type Listener = { readonly label: string; readonly fn: EventHandler<never, never> }
+
+const NO_FAILURES: readonly ListenerFailure[] = []
+const CALLBACK_EVENTS = new Map<string, InklessEventName>(
+  INKLESS_EVENTS.map((name) => [callbackName(name), name]),
+)
+
+/** The event callback option names, for error messages. */
+export const eventCallbackNames = (): readonly string[] => [...CALLBACK_EVENTS.keys()]
+
+/** True for `onDocumentSigned` and the other per-event callbacks. */
+export const isEventCallbackName = (key: string) => CALLBACK_EVENTS.has(key)
+
+function checkEventNames(name: unknown): readonly InklessEventName[] {
+  const list: readonly unknown[] = typeof name === 'string' ? [name] : (name as unknown[])
+  for (const n of list) {
+    if (!isInklessEventName(n)) {
+      throw new TypeError(
+        `inkless-webhooks: unknown event "${String(n)}". Known events: ${INKLESS_EVENTS.join(', ')}.`,
+      )
+    }
+  }
+  return list as readonly InklessEventName[]
+}
+
+const labelOf = (fn: { name: string }) => fn.name || 'anonymous'
+
+/** Calls the listeners; their failures, without a promise when they were all synchronous. */
+function runListeners<C>(
+  listeners: readonly Listener[],
+  event: InklessUnknownEvent,
+  context: C,
+): MaybePromise<readonly ListenerFailure[]> {
+  if (listeners.length === 0) return NO_FAILURES
+  if (listeners.length === 1) {
+    const only = listeners[0] as Listener
+    const failed = (error: unknown) => [{ listener: only.label, error }]
+    try {
+      const result = (only.fn as EventHandler<unknown, C>)(event, context)
+      return isThenable(result)
+        ? Promise.resolve(result).then(() => NO_FAILURES, failed)
+        : NO_FAILURES
+    } catch (error) {
+      return failed(error)
+    }
+  }
+  return Promise.allSettled(
+    listeners.map(async (l) => (l.fn as EventHandler<unknown, C>)(event, context)),
+  ).then((results) =>
+    results.flatMap((r, i) =>
+      r.status === 'rejected'
+        ? [{ listener: (listeners[i] as Listener).label, error: r.reason }]
+        : [],
+    ),
+  )
+}
+
+/**
+ * The listener registry, shared by the HTTP path and by processing ends that run the
+ * handlers elsewhere (a queue worker). Per-event lists are rebuilt on every on/off, so a
+ * delivery iterates a stable array and pays no lookup beyond one Map get.
+ */
+export function createListenerRegistry<C = DeliveryContext>(
+  options: ListenerOptions<C>,
+): ListenerRegistry<C> {
+  const named = new Map<InklessEventName, readonly Listener[]>()
+  let catchAll: readonly Listener[] = []
+  let byEvent = new Map<string, readonly Listener[]>()
+  const rebuild = () => {
+    const next = new Map<string, readonly Listener[]>()
+    for (const name of INKLESS_EVENTS) next.set(name, [...(named.get(name) ?? []), ...catchAll])
+    byEvent = next
+  }
+  const add = (name: InklessEventName, listener: Listener) =>
+    named.set(name, [...(named.get(name) ?? []), listener])
+  const remove = (name: InklessEventName, keep: (l: Listener) => boolean) =>
+    named.set(name, (named.get(name) ?? []).filter(keep))
+
+  for (const name of INKLESS_EVENTS) {
+    const fn = options[callbackName(name)]
+    if (fn) add(name, { label: callbackName(name), fn: fn as Listener['fn'] })
+  }
+  if (options.onEvent) catchAll = [{ label: 'onEvent', fn: options.onEvent as Listener['fn'] }]
+  const unknown: readonly Listener[] = options.onUnknownEvent
+    ? [{ label: 'onUnknownEvent', fn: options.onUnknownEvent as Listener['fn'] }]
+    : []
+  rebuild()
+
+  const listenersFor = (name: string) => byEvent.get(name) ?? unknown
+
+  return {
+    on(name, fn) {
+      const list = checkEventNames(name)
+      const listener = { label: `on(${list.join('|')}) ${labelOf(fn)}`, fn: fn as Listener['fn'] }
+      for (const n of list) add(n, listener)
+      rebuild()
+      return () => {
+        for (const n of list) remove(n, (l) => l !== listener)
+        rebuild()
+      }
+    },
+    onAny(fn) {
+      const listener = { label: `onAny ${labelOf(fn)}`, fn: fn as Listener['fn'] }
+      catchAll = [...catchAll, listener]
+      rebuild()
+      return () => {
+        catchAll = catchAll.filter((l) => l !== listener)
+        rebuild()
+      }
+    },
+    off(name, fn) {
+      for (const n of checkEventNames(name)) remove(n, (l) => l.fn !== fn)
+      rebuild()
+    },
+    offAny(fn) {
+      catchAll = catchAll.filter((l) => l.fn !== fn)
+      rebuild()
+    },
+    run: (event, context) => runListeners(listenersFor(event.event), event, context),
+  }
+}

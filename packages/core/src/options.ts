@@ -1,0 +1,130 @@
+import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js'
+import type { InklessVerificationRequest } from './events.js'
+import type { HeaderSource } from './headers.js'
+import { eventCallbackNames, isEventCallbackName, type ListenerOptions } from './listeners.js'
+import type { DeliveryQueue } from './queue.js'
+import type { ErrorContext, Logger } from './report.js'
+import type { InklessRequest } from './request.js'
+import type { SecretLookup, Secrets } from './secrets.js'
+
+export interface VerificationContext {
+  readonly headers: HeaderSource
+  /**
+   * True when the handshake also carried a valid `X-Inkless-Signature`. The handshake itself
+   * is unauthenticated by design (anyone can send one, and learns only what they sent), so
+   * do not act on it as on a verified event.
+   */
+  readonly signed: boolean
+}
+
+export interface InklessWebhooksOptions extends ListenerOptions {
+  /**
+   * One secret, or several during rotation. Default: `INKLESS_WEBHOOK_SECRET`, read when the
+   * first request arrives. Or a function `(tenant, request) => secrets` with `tenant`, for
+   * one endpoint serving many Inkless accounts (README "Many Inkless accounts").
+   */
+  secret?: Secrets | SecretLookup
+  /** Names the tenant of a request (a path segment, a header); required with a secret function. */
+  tenant?: (request: InklessRequest) => string | undefined
+  /** How long a tenant's secret lookup is reused, in ms. Default 60,000. */
+  secretCacheMs?: number
+  /** The handshake; return `false` to refuse it (403). */
+  onVerification?: (request: InklessVerificationRequest, context: VerificationContext) => unknown
+  /** Handler failures, store outages and misconfigurations, as errors. */
+  onError?: (error: Error, context: ErrorContext) => void
+  /** Where everything the library reports goes, with structured fields (pino-style). */
+  logger?: Logger
+  /** Largest body read, in bytes. Default 100 KiB. */
+  maxBodyBytes?: number
+  /** A body not received within this many ms gets 408. Default 10,000. */
+  bodyTimeoutMs?: number
+  /**
+   * `after-handlers` (default): answer once the handlers ran (500 if one threw, so Inkless
+   * retries). `immediately`: answer 200 once verified and claimed, run the handlers after,
+   * in this process: at most once (README "Ack fast, process durably").
+   */
+  respond?: 'after-handlers' | 'immediately'
+  /** Hand verified deliveries to a durable queue (`@inkless-webhooks/bullmq`) instead of handlers. */
+  queue?: DeliveryQueue
+  /** Where processed deliveries are remembered; `false` turns deduplication off. */
+  dedupe?: DedupeStore | false
+  /** Refuse events whose `timestamp` is further than this from now. Off by default. */
+  toleranceSeconds?: number
+  /** When the dedupe store fails: `reject` answers 503 (default), `process` runs handlers anyway. */
+  onStoreError?: 'reject' | 'process'
+  /** Clock in ms, injectable for tests. Default `Date.now`. */
+  now?: () => number
+}
+
+const OTHER_CALLBACKS = new Set([
+  'onEvent',
+  'onUnknownEvent',
+  'onVerification',
+  'onError',
+  'onStoreError',
+])
+
+function checkCallbackNames(options: object): void {
+  for (const key of Object.keys(options)) {
+    if (/^on[A-Z]/.test(key) && !isEventCallbackName(key) && !OTHER_CALLBACKS.has(key)) {
+      throw new TypeError(
+        `inkless-webhooks: unknown option "${key}". Event callbacks are ${eventCallbackNames().join(', ')}.`,
+      )
+    }
+  }
+}
+
+function positive(name: string, value: number | undefined, fallback: number, integer = false) {
+  const resolved = value ?? fallback
+  if (!(resolved > 0) || (integer && !Number.isSafeInteger(resolved))) {
+    throw new TypeError(
+      `inkless-webhooks: ${name} must be a positive ${integer ? 'integer' : 'number'}`,
+    )
+  }
+  return resolved
+}
+
+// With a queue, the handlers belong to the worker, and the queue's job ids dedupe.
+function checkQueueOptions(options: InklessWebhooksOptions): void {
+  const handlers = Object.keys(options).filter(
+    (key) => isEventCallbackName(key) || key === 'onEvent' || key === 'onUnknownEvent',
+  )
+  const clash =
+    handlers.length > 0
+      ? `event callbacks (${handlers.join(', ')}) belong to the worker: pass them to createInklessWorker()`
+      : options.respond !== undefined
+        ? '`respond` does not apply: the queue answers 200 once the job is stored'
+        : options.dedupe !== undefined
+          ? '`dedupe` does not apply: the queue dedupes by job id'
+          : undefined
+  if (clash) throw new TypeError(`inkless-webhooks: with \`queue\`, ${clash}.`)
+}
+
+/** Options checked once, when the instance is created, with their defaults. */
+export function resolveOptions(options: InklessWebhooksOptions) {
+  checkCallbackNames(options)
+  if (options.queue) checkQueueOptions(options)
+  if (typeof options.secret === 'function' && typeof options.tenant !== 'function') {
+    throw new TypeError(
+      'inkless-webhooks: a `secret` function needs `tenant: (request) => string` to say whose secret to look up.',
+    )
+  }
+  const now = options.now ?? Date.now
+  const tolerance = options.toleranceSeconds
+  return {
+    now,
+    maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, 100 * 1024, true),
+    bodyTimeoutMs: positive('bodyTimeoutMs', options.bodyTimeoutMs, 10_000),
+    secretCacheMs: positive('secretCacheMs', options.secretCacheMs, 60_000),
+    toleranceMs:
+      tolerance === undefined ? undefined : positive('toleranceSeconds', tolerance, 0) * 1000,
+    respondImmediately: options.respond === 'immediately',
+    store:
+      options.queue || options.dedupe === false
+        ? undefined
+        : (options.dedupe ?? createMemoryDedupeStore({ now })),
+    processOnStoreError: options.onStoreError === 'process',
+  }
+}
+
+export type ResolvedOptions = ReturnType<typeof resolveOptions>

@@ -1,0 +1,41 @@
+// What users import from either build; index.ts (node:crypto) and web.ts (Web Crypto) add
+// the crypto functions and createInklessWebhooks. What adapter authors need is in adapter.ts.
+export type { RawBody } from './body.js'
+export {
+  type ClaimResult,
+  createMemoryDedupeStore,
+  type DedupeStore,
+  type MemoryDedupeStoreOptions,
+} from './dedupe.js'
+export {
+  type InklessErrorCode,
+  InklessHandlerError,
+  InklessWebhookError,
+  type ListenerFailure,
+} from './errors.js'
+export {
+  type CallbackName,
+  INKLESS_EVENTS,
+  type InklessEvent,
+  type InklessEventName,
+  type InklessEventOf,
+  type InklessEventPayload,
+  type InklessUnknownEvent,
+  type InklessVerificationRequest,
+  isInklessEventName,
+} from './events.js'
+export type { HeaderSource } from './headers.js'
+export type {
+  DeliveryContext,
+  EventCallbacks,
+  EventHandler,
+  ListenerMethods,
+  ListenerOptions,
+} from './listeners.js'
+export type { InklessWebhooksOptions, VerificationContext } from './options.js'
+export { type ParseResult, parseEvent } from './parse.js'
+export type { DeliveryQueue, QueuedDelivery } from './queue.js'
+export type { ErrorContext, Logger } from './report.js'
+export type { HandleOptions, InklessRequest, InklessResponse } from './request.js'
+export type { SecretLookup, Secrets } from './secrets.js'
+export { type InklessWebhooks, isInklessWebhooks } from './webhooks.js'

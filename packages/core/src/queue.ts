@@ -1,0 +1,23 @@
+import type { InklessEvent, InklessUnknownEvent } from './events.js'
+import type { MaybePromise } from './maybe-async.js'
+
+/** A verified delivery, as handed to a durable queue. */
+export interface QueuedDelivery {
+  readonly event: InklessEvent | InklessUnknownEvent
+  /** See `DeliveryContext.dedupeKey`: the queue's job id derives from it. */
+  readonly dedupeKey: string
+  /** The exact bytes Inkless signed, as UTF-8 text. */
+  readonly rawBody: string
+  readonly receivedAt: number
+  readonly tenant?: string
+}
+
+/**
+ * Where `queue` mode hands verified deliveries (`@inkless-webhooks/bullmq` implements it).
+ * `enqueue` resolves once the delivery is stored durably: `queued`, or `duplicate` when a
+ * delivery with this dedupe key was already accepted. A throw or rejection means the queue is
+ * unavailable: the answer is 503 and Inkless retries.
+ */
+export interface DeliveryQueue {
+  enqueue(delivery: QueuedDelivery): MaybePromise<'queued' | 'duplicate'>
+}

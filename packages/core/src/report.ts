@@ -1,0 +1,106 @@
+import { InklessWebhookError } from './errors.js'
+import type { InklessEvent, InklessUnknownEvent } from './events.js'
+
+/**
+ * The pino-style logger interface (`logger.warn(fields, message)`): pino, Fastify's
+ * `request.log`, or any object with these methods. winston users can wrap theirs in four lines.
+ */
+export interface Logger {
+  error(fields: object, message: string): void
+  warn(fields: object, message: string): void
+  info?(fields: object, message: string): void
+  debug?(fields: object, message: string): void
+}
+
+export interface ErrorContext {
+  /** The event being handled, when the error belongs to one. */
+  readonly event?: InklessEvent | InklessUnknownEvent
+  readonly dedupeKey?: string
+  /** The listeners that threw (handler errors only). */
+  readonly listeners?: readonly string[]
+  /** The tenant, on an endpoint serving several Inkless accounts. */
+  readonly tenant?: string
+}
+
+/** One thing worth telling the operator. Never carries the secret or the raw body. */
+export interface Report {
+  readonly level: 'error' | 'warn'
+  readonly error: Error
+  readonly context?: ErrorContext
+  /** Extra structured fields: status, reason, count… */
+  readonly fields?: Readonly<Record<string, unknown>>
+}
+
+export interface ReporterOptions {
+  readonly logger?: Logger | undefined
+  readonly onError?: ((error: Error, context: ErrorContext) => void) | undefined
+}
+
+export type Reporter = (report: Report, requestLogger?: Logger) => void
+
+// Without a logger or onError: one line per report, a stack only for errors.
+const consoleLogger: Logger = {
+  error: (fields, message) =>
+    console.error(`[inkless-webhooks] ${message}`, (fields as { err?: unknown }).err ?? ''),
+  warn: (_fields, message) => console.warn(`[inkless-webhooks] ${message}`),
+}
+
+const codeOf = (error: Error) => (error as { code?: unknown }).code ?? 'internal'
+
+/**
+ * Sends reports to the configured logger (else the framework's request logger), and to
+ * `onError`; to the console only when neither a logger nor onError was given.
+ */
+export function createReporter({ logger, onError }: ReporterOptions): Reporter {
+  return ({ level, error, context = {}, fields }, requestLogger) => {
+    const target = logger ?? requestLogger ?? (onError ? undefined : consoleLogger)
+    try {
+      target?.[level](
+        {
+          code: codeOf(error),
+          event: context.event?.event,
+          dedupeKey: context.dedupeKey,
+          tenant: context.tenant,
+          listeners: context.listeners,
+          ...fields,
+          err: error,
+        },
+        error.message,
+      )
+      onError?.(error, context)
+    } catch {
+      // A throwing logger or onError must not turn into an unhandled rejection or change the answer.
+    }
+  }
+}
+
+/** True at most once per `intervalMs` for each key: diagnostics cannot be used to flood logs. */
+export function rateLimit(intervalMs: number, now: () => number) {
+  const last = new Map<string, number>()
+  return (key: string): boolean => {
+    const at = now()
+    if (at - (last.get(key) ?? Number.NEGATIVE_INFINITY) < intervalMs) return false
+    last.set(key, at)
+    return true
+  }
+}
+
+/**
+ * Counts occurrences of something clients cause (aborted or stalled uploads) and reports
+ * the count at most once per interval, instead of one report each.
+ */
+export function countedReport(report: (count: number) => void, allowed: () => boolean): () => void {
+  let count = 0
+  return () => {
+    count++
+    if (!allowed()) return
+    report(count)
+    count = 0
+  }
+}
+
+export const warning = (
+  code: InklessWebhookError['code'],
+  message: string,
+  fields?: Record<string, unknown>,
+): Report => ({ level: 'warn', error: new InklessWebhookError(code, message), fields })

@@ -1,0 +1,114 @@
+// `@inkless-webhooks/node/adapter`: what the express, koa and fastify adapters share, for
+// adapter authors on Node's http server. Applications use the package's main entry.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { InklessRequest, InklessResponse, InklessWebhooks } from '@inkless-webhooks/core'
+import { type BodySource, consumedBody, pathMatches } from '@inkless-webhooks/core/adapter'
+
+export type NextFunction = (error?: unknown) => void
+
+export interface InklessNodeMiddleware {
+  (req: IncomingMessage, res: ServerResponse, next?: NextFunction): Promise<void>
+  /** The core instance: add listeners later with `.webhooks.on(...)`. */
+  readonly webhooks: InklessWebhooks
+}
+
+/** Raw bytes an upstream body parser kept, and how to name it in a signature warning. */
+export interface KeptBody {
+  readonly bytes: unknown
+  readonly by: string
+}
+
+/**
+ * The request as core reads it: bytes an upstream parser kept, a marker when the stream was
+ * already drained without keeping them (the answer is a 500 naming `fix`), or the stream
+ * itself, which core reads up to the size limit without destroying it.
+ */
+export function toInklessRequest(
+  req: IncomingMessage,
+  fix: string,
+  kept?: KeptBody,
+): InklessRequest {
+  const bytes = kept?.bytes
+  let rawBody: BodySource = req
+  let keptBy: string | undefined
+  if (typeof bytes === 'string' || bytes instanceof Uint8Array) {
+    rawBody = bytes
+    keptBy = kept?.by
+  } else if (req.readableEnded || (req as { _body?: unknown })._body === true) {
+    rawBody = consumedBody(fix)
+  }
+  return {
+    method: req.method ?? 'GET',
+    url: req.url,
+    headers: req.headers,
+    rawBody,
+    ...(keptBy === undefined ? {} : { keptBy }),
+  }
+}
+
+// Lingering close, as nginx does it: after an early answer (413, 405, 408) the client may
+// still be sending. Closing at once makes the kernel reset the connection, and a client that
+// sends its whole body before reading (most HTTP libraries) never sees the status. So the
+// answer is sent with `Connection: close`, the write side is shut (FIN), and incoming bytes
+// are read and discarded up to these bounds before the socket is destroyed: a 100 MB upload
+// is still cut off.
+const LINGER_MAX_BYTES = 16 * 1024 * 1024
+const LINGER_MAX_MS = 5_000
+
+/**
+ * Call before writing `response`: when it closes a connection whose request body was not
+ * read to the end, Node's server would destroy the socket right after the answer; this makes
+ * it linger instead.
+ */
+export function lingerIfUnread(req: IncomingMessage, response: InklessResponse): void {
+  const socket = req.socket as IncomingMessage['socket'] & { destroySoon?: () => void }
+  if (response.headers.connection !== 'close' || req.complete || !socket) return
+  socket.destroySoon = () => {
+    const start = socket.bytesRead
+    const cutOff = () => socket.destroy()
+    const timer = setTimeout(cutOff, LINGER_MAX_MS)
+    timer.unref()
+    socket.on('data', () => {
+      if (socket.bytesRead - start > LINGER_MAX_BYTES) cutOff()
+    })
+    socket.once('close', () => clearTimeout(timer))
+    // Node's server dumps the rest of the request (reads and discards it) once answered.
+    socket.resume()
+    socket.end()
+  }
+}
+
+/** Writes core's answer with a Content-Length (the body is known and short). */
+export function writeResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: InklessResponse,
+): void {
+  lingerIfUnread(req, response)
+  const length = { 'content-length': String(Buffer.byteLength(response.body)) }
+  res.writeHead(response.status, { ...response.headers, ...length }).end(response.body)
+}
+
+export interface NodeMiddlewareSettings {
+  readonly path?: string | undefined
+  /** How to keep the raw body with this framework, shown when a parser consumed it. */
+  readonly fix: string
+  /** Raw bytes an upstream parser kept, if any. */
+  readonly kept: (req: IncomingMessage) => KeptBody | undefined
+}
+
+/** A webhook handler for node:http servers and connect-style middleware stacks. */
+export function createNodeMiddleware(
+  webhooks: InklessWebhooks,
+  { path, fix, kept }: NodeMiddlewareSettings,
+): InklessNodeMiddleware {
+  const middleware = async (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => {
+    if (path !== undefined && !pathMatches(req.url, path)) {
+      if (next) return next()
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found')
+      return
+    }
+    writeResponse(req, res, await webhooks.handle(toInklessRequest(req, fix, kept(req))))
+  }
+  return Object.assign(middleware, { webhooks })
+}

@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type RequestListener } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -22,10 +23,12 @@ import {
   planEnvelopes,
   sendHandshake,
   sendWebhook,
+  simulate,
 } from '@inkless-webhooks/testing'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SECRET } from './support/deliveries.js'
+import { freePort } from './support/ports.js'
 
 const CLI = join(import.meta.dirname, '../packages/testing/dist/cli.mjs')
 const run = promisify(execFile)
@@ -192,7 +195,10 @@ describe('sendWebhook / sendHandshake / CLI over TLS', () => {
   })
 
   it('refuses a self-signed certificate unless told to trust it', async () => {
-    expect((await cli(['handshake', url])).code).toBe(1)
+    expect(await cli(['handshake', url])).toMatchObject({
+      code: 1,
+      stderr: `inkless-webhooks: cannot reach ${url}: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT); pass --ca <file> to trust the server's certificate, or --insecure to accept any\n`,
+    })
     const withCa = await cli(['handshake', url, '--ca', join(dir, 'cert.pem')])
     expect(withCa).toMatchObject({ code: 0 })
     expect(withCa.stdout).toMatch(/^pass:/)
@@ -320,5 +326,229 @@ describe('CLI', () => {
       secure_link_id: 271,
       signer_email: 'ada@example.test',
     })
+  })
+})
+
+/**
+ * A server on 127.0.0.1 that passes each request to `listener` and counts the deliveries:
+ * signed requests, one signature per body (the handshake is not signed).
+ */
+async function counting(listener: RequestListener) {
+  const attempts = new Map<string, number>()
+  const server = createServer((req, res) => {
+    const signature = req.headers['x-inkless-signature']
+    if (typeof signature === 'string') attempts.set(signature, (attempts.get(signature) ?? 0) + 1)
+    listener(req, res)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    attempts,
+    close() {
+      server.closeAllConnections()
+      server.close()
+    },
+  }
+}
+
+describe('CLI names the cause of a failure', () => {
+  it('a refused port: the URL and ECONNREFUSED, from every command', async () => {
+    const port = await freePort()
+    const target = `http://127.0.0.1:${port}/webhook`
+    const line = `inkless-webhooks: cannot reach ${target}: connect ECONNREFUSED 127.0.0.1:${port}; is the server running, on that port?\n`
+    for (const args of [
+      ['handshake', target],
+      ['send', target, 'document_signed', '--secret', SECRET],
+      ['simulate', target, '--secret', SECRET],
+    ]) {
+      expect(await cli(args)).toEqual({ code: 1, stdout: '', stderr: line })
+    }
+  })
+
+  it('an unresolvable host: the URL and ENOTFOUND', async () => {
+    // .invalid is reserved (RFC 6761): the lookup fails without a server to ask.
+    const target = 'http://nowhere.invalid/webhook'
+    expect(await cli(['send', target, 'link_viewed', '--secret', SECRET])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `inkless-webhooks: cannot reach ${target}: getaddrinfo ENOTFOUND nowhere.invalid; check the host name\n`,
+    })
+  })
+
+  it('a wrong secret: simulate stops at the first 401 instead of retrying', async () => {
+    const server = await counting(inklessWebhooks({ secret: SECRET, onError: () => {} }))
+    const res = await cli(['simulate', `${server.base}/webhook`, '--secret', 'not-the-secret'])
+    server.close()
+    expect(res.code).toBe(1)
+    expect(res.stdout.split('\n')).toEqual([
+      'handshake: pass',
+      '401 invalid signature: is --secret the webhook secret configured on the server?',
+      'the server answered: 401 invalid signature',
+      '',
+    ])
+    // Only the deliveries already in flight (--concurrency 8 of 22), none of them retried.
+    expect(server.attempts.size).toBeGreaterThan(0)
+    expect(server.attempts.size).toBeLessThanOrEqual(8)
+    expect(Math.max(...server.attempts.values())).toBe(1)
+  })
+
+  it('send: the answer on one line, then the hint', async () => {
+    const server = await counting(inklessWebhooks({ secret: SECRET, onError: () => {} }))
+    const res = await cli(['send', `${server.base}/webhook`, 'document_signed', '--secret', 'nope'])
+    server.close()
+    expect(res.code).toBe(1)
+    const [answer, hint, event, end] = res.stdout.split('\n')
+    expect(answer).toMatch(/^401 invalid signature \(\d+\.\d ms\)$/)
+    expect(hint).toBe(
+      '401 invalid signature: is --secret the webhook secret configured on the server?',
+    )
+    expect(JSON.parse(event as string)).toMatchObject({ event: 'document_signed' })
+    expect(end).toBe('')
+  })
+
+  // A static site's multi-line page: shown on one line, cut at 200 characters.
+  const page = `<!DOCTYPE html>\n<html>\n  <body>\n    <h1>Method Not Allowed</h1>\n${'    <p>Only GET here.</p>\n'.repeat(20)}  </body>\n</html>\n`
+  const shown = `<!DOCTYPE html> <html> <body> <h1>Method Not Allowed</h1> ${'<p>Only GET here.</p> '.repeat(20)}`
+  it.each([
+    [
+      413,
+      inklessWebhooks({ secret: SECRET, maxBodyBytes: 64 }),
+      '/webhook',
+      "413 payload too large: a delivery is over the server's maxBodyBytes",
+      '413 payload too large',
+    ],
+    [
+      405,
+      ((_req, res) => res.writeHead(405, { allow: 'GET' }).end(page)) as RequestListener,
+      '/',
+      '405 method not allowed: the URL answers, but not to POST; check its path',
+      `405 ${shown.slice(0, 199)}…`,
+    ],
+    [
+      404,
+      inklessWebhooks({ secret: SECRET, path: '/webhook' }),
+      '/hooks',
+      "404 not found: nothing at that path; check the URL's path and the server's path option",
+      '404 not found',
+    ],
+  ])(
+    '%i: simulate stops at once with its hint and the answer',
+    async (status, listener, path, hint, answer) => {
+      const server = await counting(listener)
+      const res = await cli(['simulate', `${server.base}${path}`, '--secret', SECRET])
+      server.close()
+      expect(res.code).toBe(1)
+      expect(res.stdout.split('\n')).toEqual([
+        `handshake: fail (expected status 200, got ${status})`,
+        hint,
+        `the server answered: ${answer}`,
+        '',
+      ])
+      expect(server.attempts.size).toBeLessThanOrEqual(8)
+      expect(Math.max(...server.attempts.values())).toBe(1)
+    },
+  )
+
+  it('the library: simulate reports the answer that stopped it; its signal cancels the rest', async () => {
+    const wrong = await counting(inklessWebhooks({ secret: SECRET, onError: () => {} }))
+    const stopped = await simulate(`${wrong.base}/webhook`, { secret: 'nope', concurrency: 1 })
+    wrong.close()
+    expect(stopped.stoppedBy).toMatchObject({ status: 401, body: 'invalid signature' })
+    expect(stopped.lastFailure).toBe(stopped.stoppedBy)
+    expect(stopped.total).toMatchObject({ done: 1, total: 22, failed: 1, retried: 0 })
+
+    const cancel = new AbortController()
+    const webhook = inklessWebhooks({ secret: SECRET })
+    const server = await counting((req, res) => {
+      if (server.attempts.size === 3) cancel.abort()
+      webhook(req, res)
+    })
+    const report = await simulate(`${server.base}/webhook`, {
+      secret: SECRET,
+      concurrency: 1,
+      signal: cancel.signal,
+    })
+    server.close()
+    // The third delivery was cancelled in flight: neither done nor failed.
+    expect(report.total).toMatchObject({ done: 2, ok: 2, failed: 0 })
+    expect(report).not.toHaveProperty('stoppedBy')
+    expect(report).not.toHaveProperty('lastFailure')
+  })
+
+  it('409 and 503 are still retried with backoff, as Inkless would', async () => {
+    const webhook = inklessWebhooks({ secret: SECRET })
+    const server = await counting((req, res) => {
+      const attempt = server.attempts.get(req.headers['x-inkless-signature'] as string)
+      if (attempt === 1) res.writeHead(409, { 'retry-after': '1' }).end('delivery in progress')
+      else if (attempt === 2) res.writeHead(503).end('dedupe store unavailable')
+      else webhook(req, res)
+    })
+    const res = await cli([
+      'simulate',
+      `${server.base}/webhook`,
+      '--secret',
+      SECRET,
+      '--signers',
+      '1',
+      '--backoff-ms',
+      '1',
+    ])
+    server.close()
+    expect(res.stdout).toMatch(/^all 12 deliveries answered 2xx/m)
+    expect(res.code).toBe(0)
+    expect([...server.attempts.values()]).toEqual(Array(12).fill(3))
+  })
+
+  it('a server that keeps failing: retried, then the last answer on one line', async () => {
+    const server = await counting((_req, res) => {
+      res.writeHead(500).end('handler failed:\n  TypeError: crm is not defined\n')
+    })
+    const res = await cli([
+      'simulate',
+      `${server.base}/webhook`,
+      '--secret',
+      SECRET,
+      '--signers',
+      '1',
+      '--retries',
+      '1',
+      '--backoff-ms',
+      '1',
+    ])
+    server.close()
+    expect(res.code).toBe(1)
+    expect(res.stdout).toMatch(/^handshake: fail \(expected status 200, got 500\)$/m)
+    expect(res.stdout.split('\n').at(-2)).toBe(
+      '12 deliveries ended without a 2xx; last answer: 500 handler failed: TypeError: crm is not defined',
+    )
+    expect([...server.attempts.values()]).toEqual(Array(12).fill(2))
+  })
+
+  it('a server that goes away mid-run: the network error of the last attempt', async () => {
+    const webhook = inklessWebhooks({ secret: SECRET })
+    const server = await counting((req, res) => {
+      // The handshake passes; the first delivery finds the server gone, connection dropped.
+      if (req.headers['x-inkless-signature'] === undefined) webhook(req, res)
+      else server.close()
+    })
+    const res = await cli([
+      'simulate',
+      `${server.base}/webhook`,
+      '--secret',
+      SECRET,
+      '--signers',
+      '1',
+      '--retries',
+      '1',
+      '--backoff-ms',
+      '1',
+      '--concurrency',
+      '1',
+    ])
+    expect(res.code).toBe(1)
+    expect(res.stdout.split('\n').at(-2)).toBe(
+      `12 deliveries ended without a 2xx; last error: connect ECONNREFUSED ${server.base.slice(7)}; is the server running, on that port?`,
+    )
   })
 })

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { INKLESS_EVENTS, type InklessEventName, signPayload } from '@inkless-webhooks/core'
+import { answerLine, networkFailure, statusHint } from './explain.js'
 import { createTestEvent } from './fixtures.js'
 import { createDispatcher, sendHandshake, sendWebhook } from './send.js'
 import { quantile, type SimulationReport, simulate } from './simulate.js'
@@ -42,7 +43,8 @@ is 200, text/plain, and exactly the verification_secret.`,
   --shuffle                  deliver in random order
   --duplicates <rate>        share of deliveries sent twice, 0 to 1 (default 0)
   --concurrency <n>          deliveries in flight (default 8)
-  --retries <n>              retries per non-2xx delivery (default 5)
+  --retries <n>              retries per non-2xx delivery (default 5); a 401, 404, 405
+                             or 413 stops the run instead: no retry changes those
   --backoff-ms <n>           first retry delay, doubled per retry (default 200)
   --secret, --insecure, --ca as above
 
@@ -162,6 +164,15 @@ function printTable(report: SimulationReport, out: NodeJS.WritableStream) {
   }
 }
 
+/** Awaits a request to `url`; no answer at all fails with one line naming the URL and why. */
+async function reach<T>(url: string, request: Promise<T>): Promise<T> {
+  try {
+    return await request
+  } catch (error) {
+    throw new Error(`cannot reach ${url}: ${networkFailure(error)}`, { cause: error })
+  }
+}
+
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
@@ -206,7 +217,7 @@ async function main(argv: string[]): Promise<number> {
   const target = url(positionals)
   if (command === 'handshake') {
     if (positionals.length > 1) throw new UsageError('handshake takes one <url>')
-    const result = await sendHandshake(target, { dispatcher })
+    const result = await reach(target, sendHandshake(target, { dispatcher }))
     console.log(
       result.passed
         ? `pass: ${target} answered the handshake (${result.durationMs.toFixed(1)} ms)`
@@ -232,8 +243,13 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     const event = createTestEvent(name as InklessEventName, overrides)
-    const res = await sendWebhook(target, event, { secret: secret(values), dispatcher })
-    console.log(`${res.status} ${res.body} (${res.durationMs.toFixed(1)} ms)`)
+    const res = await reach(
+      target,
+      sendWebhook(target, event, { secret: secret(values), dispatcher }),
+    )
+    console.log(`${answerLine(res)} (${res.durationMs.toFixed(1)} ms)`)
+    const hint = res.ok ? undefined : statusHint(res.status)
+    if (hint) console.log(hint)
     console.log(JSON.stringify(event))
     return res.ok ? 0 : 1
   }
@@ -255,30 +271,47 @@ async function main(argv: string[]): Promise<number> {
   }
   const tty = process.stderr.isTTY
   let shown = 0
-  const report = await simulate(target, {
-    ...settings,
-    onProgress: (p) => {
-      const now = performance.now()
-      if (p.done !== p.total && now - shown < (tty ? 100 : 2000)) return
-      shown = now
-      const line = `delivered ${p.done}/${p.total}  2xx ${p.ok}  retries ${p.retried}  failed ${p.failed}`
-      process.stderr.write(tty ? `\r${line}` : `${line}\n`)
-    },
-  })
+  const report = await reach(
+    target,
+    simulate(target, {
+      ...settings,
+      onProgress: (p) => {
+        const now = performance.now()
+        if (p.done !== p.total && now - shown < (tty ? 100 : 2000)) return
+        shown = now
+        const line = `delivered ${p.done}/${p.total}  2xx ${p.ok}  retries ${p.retried}  failed ${p.failed}`
+        process.stderr.write(tty ? `\r${line}` : `${line}\n`)
+      },
+    }),
+  )
   if (tty) process.stderr.write('\n')
+  await settings.dispatcher.close()
   if (report.handshake) {
     console.log(
       report.handshake.passed ? 'handshake: pass' : `handshake: fail (${report.handshake.problem})`,
     )
+  }
+  const { stoppedBy, lastFailure } = report
+  if (stoppedBy) {
+    // The secret, URL or body limit is wrong: one line on what to check, not a table.
+    const hint = statusHint(stoppedBy.status)
+    if (hint) console.log(hint)
+    console.log(`the server answered: ${answerLine(stoppedBy)}`)
+    return 1
   }
   printTable(report, process.stdout)
   const { failed } = report.total
   console.log(
     failed === 0
       ? `all ${report.total.total} deliveries answered 2xx in ${(report.durationMs / 1000).toFixed(2)} s`
-      : `${failed} deliveries ended without a 2xx`,
+      : `${failed} deliveries ended without a 2xx${
+          lastFailure instanceof Error
+            ? `; last error: ${networkFailure(lastFailure)}`
+            : lastFailure
+              ? `; last answer: ${answerLine(lastFailure)}`
+              : ''
+        }`,
   )
-  await settings.dispatcher.close()
   return failed === 0 && report.handshake?.passed !== false ? 0 : 1
 }
 

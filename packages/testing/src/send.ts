@@ -7,6 +7,8 @@ export interface SendOptions extends SignOptions {
   readonly dispatcher?: Dispatcher
   /** Give up after this many ms. Default 10,000. */
   readonly timeoutMs?: number
+  /** Cancels the request. */
+  readonly signal?: AbortSignal
 }
 
 export interface Delivery {
@@ -24,12 +26,13 @@ async function post(
   options: SendOptions,
 ): Promise<Delivery> {
   const started = performance.now()
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000)
   const res = await fetch(url, {
     method: 'POST',
     headers: init.headers,
     body: init.body,
     dispatcher: options.dispatcher,
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
   })
   const body = await res.text()
   return {

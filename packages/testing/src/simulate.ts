@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import type { InklessEvent, InklessEventName } from '@inkless-webhooks/core'
 import { documentToken, inklessTimestamp } from './fixtures.js'
 import {
@@ -102,7 +103,7 @@ export interface EventStats {
   ok: number
   /** Extra attempts after a non-2xx or a network error. */
   retried: number
-  /** Deliveries that ran out of retries. */
+  /** Deliveries that ended without a 2xx: out of retries, or the answer that stopped the run. */
   failed: number
   /** Latency of every attempt, ms. */
   latencies: number[]
@@ -119,7 +120,7 @@ export interface Progress {
 export interface SimulateOptions extends PlanOptions, SendOptions {
   /** Deliveries in flight at once. Default 8. */
   readonly concurrency?: number
-  /** Retries per delivery after a non-2xx. Default 5. */
+  /** Retries per delivery after a non-2xx other than 401, 404, 405 and 413. Default 5. */
   readonly retries?: number
   /** First retry delay in ms, doubled each time up to 5 s. Default 200. */
   readonly backoffMs?: number
@@ -133,9 +134,17 @@ export interface SimulationReport {
   readonly byEvent: ReadonlyMap<InklessEventName, EventStats>
   readonly total: Progress
   readonly durationMs: number
+  /**
+   * The answer that stopped the run: a 401, 404, 405 or 413 says the secret, URL or body limit
+   * is wrong, which no retry changes. Deliveries not done by then were cancelled.
+   */
+  readonly stoppedBy?: Delivery
+  /** The last failed attempt: its non-2xx answer, or the error when no answer came back. */
+  readonly lastFailure?: Delivery | Error
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Answers that end the run at once instead of being retried (Inkless itself would retry). */
+const STOP_ON = new Set([401, 404, 405, 413])
 
 /** Plays Inkless against `url`: delivers the plan concurrently, retrying each non-2xx. */
 export async function simulate(
@@ -148,8 +157,14 @@ export async function simulate(
   const plan = planEnvelopes(options)
   const byEvent = new Map<InklessEventName, EventStats>()
   const total = { done: 0, total: plan.length, ok: 0, failed: 0, retried: 0 }
+  const stop = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal
+  const sending = { ...options, signal }
+  let stoppedBy: Delivery | undefined
+  let lastFailure: Delivery | Error | undefined
 
-  async function deliver({ event, body }: PlannedDelivery) {
+  /** Delivers one, retrying as Inkless would; false if the run was stopped before it ended. */
+  async function deliver({ event, body }: PlannedDelivery): Promise<boolean> {
     const stats = byEvent.get(event.event) ?? {
       sent: 0,
       ok: 0,
@@ -161,30 +176,41 @@ export async function simulate(
     stats.sent++
     for (let attempt = 0; ; attempt++) {
       const started = performance.now()
-      const answer: Delivery | undefined = await sendWebhook(url, body, options).catch(
-        () => undefined,
-      )
+      let answer: Delivery | undefined
+      try {
+        answer = await sendWebhook(url, body, sending)
+      } catch (error) {
+        if (signal.aborted) return false
+        lastFailure = error instanceof Error ? error : new Error(String(error))
+      }
       stats.latencies.push(answer?.durationMs ?? performance.now() - started)
       if (answer?.ok) {
         stats.ok++
         total.ok++
-        return
+        return true
       }
-      if (attempt === retries) {
+      if (answer) lastFailure = answer
+      const final = answer !== undefined && STOP_ON.has(answer.status)
+      if (final) {
+        stoppedBy ??= answer
+        stop.abort()
+      }
+      if (final || attempt === retries) {
         stats.failed++
         total.failed++
-        return
+        return true
       }
+      await delay(Math.min(backoffMs * 2 ** attempt, 5000), undefined, { signal }).catch(() => {})
+      if (signal.aborted) return false
       stats.retried++
       total.retried++
-      await sleep(Math.min(backoffMs * 2 ** attempt, 5000))
     }
   }
 
   let next = 0
   const worker = async () => {
-    while (next < plan.length) {
-      await deliver(plan[next++] as PlannedDelivery)
+    while (next < plan.length && !signal.aborted) {
+      if (!(await deliver(plan[next++] as PlannedDelivery))) return
       total.done++
       onProgress?.({ ...total })
     }
@@ -195,6 +221,8 @@ export async function simulate(
     byEvent,
     total: { ...total },
     durationMs: performance.now() - started,
+    ...(stoppedBy ? { stoppedBy } : {}),
+    ...(lastFailure ? { lastFailure } : {}),
   }
 }
 

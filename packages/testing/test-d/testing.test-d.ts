@@ -26,3 +26,13 @@ expectType<Promise<SimulationReport>>(
   simulate('http://127.0.0.1/webhook', { envelopes: 2, shuffle: true }),
 )
 expectError(simulate('http://127.0.0.1/webhook', { duplicates: 'some' }))
+
+// What stopped a run (a 401, 404, 405 or 413), and the last failure, answer or network error.
+declare const report: SimulationReport
+expectType<Delivery | undefined>(report.stoppedBy)
+expectType<Delivery | Error | undefined>(report.lastFailure)
+expectError<Delivery>(report.stoppedBy)
+// A signal cancels a delivery, or the rest of a simulation.
+sendWebhook('http://127.0.0.1/webhook', '{}', { secret: 's', signal: AbortSignal.timeout(1) })
+simulate('http://127.0.0.1/webhook', { signal: new AbortController().signal })
+expectError(simulate('http://127.0.0.1/webhook', { signal: 'stop' }))

@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import type { Server } from 'node:http'
-import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import { inklessWebhooks } from '@inkless-webhooks/fetch'
 import { Hono } from 'hono'
@@ -102,20 +100,6 @@ describe('fetch adapter', () => {
     expect(res.status).toBe(500)
     expect(await res.text()).toMatch(/mount the handler itself/)
     expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'body_consumed' })
-  })
-
-  it('on an edge runtime (workerd condition) it verifies with Web Crypto', () => {
-    const out = execFileSync(
-      process.execPath,
-      ['--conditions=workerd', join(import.meta.dirname, 'fixtures/edge-runtime.mjs')],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    expect(JSON.parse(out)).toEqual({
-      build: 'Web Crypto',
-      ok: 200,
-      forged: 401,
-      seen: ['envelope_complete'],
-    })
   })
 })
 

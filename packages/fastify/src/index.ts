@@ -16,8 +16,13 @@ export interface InklessFastifyOptions extends InklessWebhooksOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The first registered webhook instance: `app.inklessWebhooks.on('document_signed', …)`. */
-    inklessWebhooks: InklessWebhooks
+    /**
+     * The first webhook instance registered in this context or a parent. Optional because
+     * fastify-plugin decorates the context the plugin is registered in, not the root: when it
+     * is registered inside another plugin, the root has none. Check it before `.on(…)`, or
+     * keep your own instance: `createInklessWebhooks(…)` passed as the `webhooks` option.
+     */
+    inklessWebhooks?: InklessWebhooks
   }
 }
 

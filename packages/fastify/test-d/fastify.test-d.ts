@@ -4,7 +4,7 @@ import fastifyDefault, {
   inklessWebhooks,
 } from '@inkless-webhooks/fastify'
 import Fastify from 'fastify'
-import { expectError, expectType } from 'tsd'
+import { expectError, expectNotAssignable, expectType } from 'tsd'
 
 const app = Fastify()
 await app.register(inklessWebhooks, {
@@ -41,10 +41,19 @@ await app.register(
 )
 await Fastify({ logger: true }).register(inklessWebhooks, { path: '/webhook', prefix: '/api' })
 
-// The decorator added by the plugin.
-expectType<InklessWebhooks>(app.inklessWebhooks)
-app.inklessWebhooks.on('document_signed', (e) => expectType<'document_signed'>(e.event))
-expectError(app.inklessWebhooks.on('document_voided', () => {}))
+// The decorator: on the context the plugin was registered in and its children, absent at the
+// root when registered inside another plugin, so its type says it may be absent.
+expectType<InklessWebhooks | undefined>(app.inklessWebhooks)
+expectNotAssignable<InklessWebhooks>(app.inklessWebhooks)
+// Calling it unchecked is TS18048 "possibly 'undefined'", which tsd's expectError does not
+// accept; @ts-expect-error fails this file ("Unused directive") if the call ever compiles.
+// @ts-expect-error 'app.inklessWebhooks' is possibly 'undefined'.
+app.inklessWebhooks.on('document_signed', () => {})
+if (app.inklessWebhooks) {
+  app.inklessWebhooks.on('document_signed', (e) => expectType<'document_signed'>(e.event))
+  expectError(app.inklessWebhooks.on('document_voided', () => {}))
+}
+app.inklessWebhooks?.on('envelope_complete', (e) => expectType<'envelope_complete'>(e.event))
 
 expectError(
   app.register(inklessWebhooks, { path: '/webhook', secret: 's', onEnvelopeCompleted: () => {} }),

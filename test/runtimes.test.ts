@@ -1,7 +1,8 @@
 // The fetch adapter, from the packages' built dist, on the runtimes users deploy to: Bun
 // (Bun.serve), Deno (Deno.serve, node_modules only, no network) and workerd (miniflare, the
 // script bundled with the export conditions wrangler uses). Then examples/hono, mounted
-// as the README shows it, on Node, Bun, Deno and workerd. Every server listens on 127.0.0.1.
+// as the README shows it, on Node, Bun, Deno and workerd, and examples/nextjs built and
+// started with `next`. Every server listens on 127.0.0.1.
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -13,6 +14,7 @@ import { Miniflare, type MiniflareOptions } from 'miniflare'
 import { afterEach, describe, expect, it } from 'vitest'
 import { eventBody, handshakeBody, SECRET, signed } from './support/deliveries.js'
 import { send, upload } from './support/http.js'
+import { freePort } from './support/ports.js'
 
 const root = join(import.meta.dirname, '..')
 const fixture = (name: string) => join(import.meta.dirname, 'fixtures', name)
@@ -37,11 +39,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup()
 })
 
-/** A server process; resolves once it prints `listening on <url>`. */
+/** A server process; resolves once it prints its URL (`listening on <url>`, or `ready`). */
 async function startProcess(
   command: string,
   args: string[],
-  { cwd = root, env = {} }: { cwd?: string; env?: Record<string, string> } = {},
+  {
+    cwd = root,
+    env = {},
+    ready = /^listening on (\S+)/,
+  }: { cwd?: string; env?: Record<string, string>; ready?: RegExp } = {},
 ): Promise<Running> {
   const child = spawn(command, args, {
     cwd,
@@ -64,7 +70,7 @@ async function startProcess(
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output.join('\n')}`)))
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
-        const listening = /^listening on (\S+)/.exec(line)
+        const listening = ready.exec(line)
         if (!listening) return void output.push(line)
         clearTimeout(timer)
         resolve(listening[1] as string)
@@ -229,3 +235,34 @@ describe.each(Object.keys(exampleOn) as (keyof typeof exampleOn)[])(
     })
   },
 )
+
+describe('examples/nextjs', () => {
+  const cwd = join(root, 'examples/nextjs')
+  const next = join(cwd, 'node_modules/.bin/next')
+
+  // `next build` imports the route to collect page data: the secret, read from the
+  // environment at the first request, must not be needed then. About 30 s on 2 cores.
+  it('builds without INKLESS_WEBHOOK_SECRET; `next start` with it answers a signed POST', {
+    timeout: 180_000,
+  }, async () => {
+    const { INKLESS_WEBHOOK_SECRET: _, ...env } = process.env
+    await promisify(execFile)(next, ['build'], {
+      cwd,
+      env: { ...env, NEXT_TELEMETRY_DISABLED: '1' },
+      timeout: 150_000,
+    })
+    const port = String(await freePort())
+    running = await startProcess(next, ['start', '--port', port, '--hostname', '127.0.0.1'], {
+      cwd,
+      env: { INKLESS_WEBHOOK_SECRET: SECRET, NEXT_TELEMETRY_DISABLED: '1' },
+      ready: /- Local:\s+(\S+)/,
+    })
+    const url = new URL('/api/inkless', running.url).href
+    const body = eventBody('document_signed', { document_token: 'tok_next' })
+    expect((await post(url, body, signed(body))).status).toBe(200)
+    await waitFor(() => running?.output.includes('signer 271 signed tok_next') === true)
+    expect(running.output).toContain('signer 271 signed tok_next')
+    const forged = eventBody('envelope_complete')
+    expect((await post(url, forged, signed(forged, 'not-the-secret'))).status).toBe(401)
+  })
+})

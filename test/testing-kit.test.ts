@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type RequestListener } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -27,6 +27,8 @@ import {
 } from '@inkless-webhooks/testing'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+// The CLI's wording of a network failure: not exported by the package.
+import { networkFailure } from '../packages/testing/src/explain.js'
 import { SECRET } from './support/deliveries.js'
 import { freePort } from './support/ports.js'
 
@@ -374,6 +376,28 @@ describe('CLI names the cause of a failure', () => {
       stdout: '',
       stderr: `inkless-webhooks: cannot reach ${target}: getaddrinfo ENOTFOUND nowhere.invalid; check the host name\n`,
     })
+  })
+
+  it('localhost on a dual-stack machine: the first refusal inside the AggregateError', async () => {
+    // Node tries ::1 and 127.0.0.1 and fails with an AggregateError whose message is empty;
+    // undici wraps it in "fetch failed". Both built here from a real refused connection.
+    const port = await freePort()
+    const socket = connect({
+      host: 'localhost',
+      port,
+      autoSelectFamily: true,
+      lookup: (_host, _options, done) =>
+        done(null, [
+          { address: '127.0.0.1', family: 4 },
+          { address: '::1', family: 6 },
+        ]),
+    })
+    const [aggregate] = (await once(socket, 'error').catch((e) => [e])) as [AggregateError]
+    expect(aggregate).toBeInstanceOf(AggregateError)
+    expect(aggregate.message).toBe('')
+    expect(networkFailure(new TypeError('fetch failed', { cause: aggregate }))).toBe(
+      `connect ECONNREFUSED 127.0.0.1:${port}; is the server running, on that port?`,
+    )
   })
 
   it('a wrong secret: simulate stops at the first 401 instead of retrying', async () => {

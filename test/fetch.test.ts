@@ -166,4 +166,17 @@ describe('in Hono, mounted as it is: app.post(path, handler)', () => {
     release()
     await kept[0]
   })
+
+  it('without an ExecutionContext, the waitUntil option gets the work', async () => {
+    const waitUntil = vi.fn()
+    const app = new Hono()
+    app.post(
+      '/webhook',
+      inklessWebhooks({ secret: SECRET, respond: 'immediately', waitUntil, onEvent: () => {} }),
+    )
+    const body = eventBody()
+    const res = await app.request('/webhook', { method: 'POST', body, headers: signed(body) })
+    expect(res.status).toBe(200)
+    expect(waitUntil).toHaveBeenCalledWith(expect.any(Promise))
+  })
 })

@@ -63,15 +63,6 @@ function waitUntilOf(context: FetchContext | undefined) {
     : undefined
 }
 
-/** Hono's context: its request, and the ExecutionContext where there is one (Workers). */
-function fromHono(c: HonoContextLike): [Request, FetchContext | undefined] {
-  try {
-    return [c.req.raw, c.executionCtx]
-  } catch {
-    return [c.req.raw, undefined] // Node, Bun, Deno: Hono's getter throws
-  }
-}
-
 /**
  * `(request: Request) => Promise<Response>` for Next.js route handlers, Bun, Deno and Workers,
  * and a Hono handler as it is: `export const POST = inklessWebhooks({ onEnvelopeComplete })`,
@@ -87,10 +78,24 @@ export function inklessWebhooks(
     ['waitUntil'],
     createInklessWebhooks,
   )
+  const platformWaitUntil = (context: FetchContext | undefined) =>
+    waitUntilOf(context) ?? adapter.waitUntil
+  /**
+   * Hono's ExecutionContext, looked up only when there is work to keep alive: outside
+   * Workers its getter throws, and building that Error cost a tenth of a request's CPU.
+   */
+  const honoWaitUntil = (c: HonoContextLike) => (work: Promise<unknown>) => {
+    let context: FetchContext | undefined
+    try {
+      context = c.executionCtx
+    } catch {} // Node, Bun, Deno: no ExecutionContext
+    platformWaitUntil(context)?.(work)
+  }
   const handler = async (input: Request | HonoContextLike, second?: FetchContext) => {
     // A Request has no `req`; Hono passes (c, next), and `next` is no platform context.
-    const [request, context] = 'req' in input ? fromHono(input) : [input, second]
-    const waitUntil = waitUntilOf(context) ?? adapter.waitUntil
+    const hono = 'req' in input
+    const request = hono ? input.req.raw : input
+    const waitUntil = hono ? honoWaitUntil(input) : platformWaitUntil(second)
     const response = await webhooks.handle(
       {
         method: request.method,

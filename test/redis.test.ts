@@ -6,10 +6,10 @@ import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
 import { redisDedupeStore } from '@inkless-webhooks/redis'
 import { planEnvelopes, sendWebhook } from '@inkless-webhooks/testing'
 import Redis from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { deliverAll } from './support/deliver.js'
 import { eventBody, SECRET, signed } from './support/deliveries.js'
-import { RedisServer } from './support/redis.js'
+import { type Persistence, RedisServer } from './support/redis.js'
 
 let redis: RedisServer
 const clients: Redis[] = []
@@ -27,6 +27,12 @@ const connected = async (url?: string) => {
   const c = client(url)
   await c.connect()
   return c
+}
+/** A redis-server of the test's own, destroyed when the test ends (even on a timeout). */
+const ownRedis = async (persistence?: Persistence) => {
+  const own = await RedisServer.start(persistence)
+  onTestFinished(() => own.destroy())
+  return own
 }
 let prefixes = 0
 const prefix = () => `test:${process.pid}:${++prefixes}:`
@@ -77,19 +83,15 @@ describe('redisDedupeStore against a real Redis', () => {
   it('a delivery processed while Redis is down is recorded once Redis is back', {
     timeout: 20_000,
   }, async () => {
-    const own = await RedisServer.start()
-    try {
-      const store = redisDedupeStore(await connected(own.url), { commandTimeoutMs: 300 })
-      expect(await store.claim('k')).toBe('claimed')
-      await own.stop()
-      await expect(store.complete('k')).rejects.toThrow()
-      expect(await store.claim('k')).toBe('done')
-      await own.start()
-      const other = redisDedupeStore(await connected(own.url))
-      await vi.waitFor(async () => expect(await other.claim('k')).toBe('done'), { timeout: 10_000 })
-    } finally {
-      await own.destroy()
-    }
+    const own = await ownRedis()
+    const store = redisDedupeStore(await connected(own.url), { commandTimeoutMs: 300 })
+    expect(await store.claim('k')).toBe('claimed')
+    await own.stop()
+    await expect(store.complete('k')).rejects.toThrow()
+    expect(await store.claim('k')).toBe('done')
+    await own.start()
+    const other = redisDedupeStore(await connected(own.url))
+    await vi.waitFor(async () => expect(await other.claim('k')).toBe('done'), { timeout: 10_000 })
   })
 
   it('behaves like the in-memory store behind handle(): duplicate 200, failure 500 then retry', async () => {
@@ -131,6 +133,72 @@ describe('redisDedupeStore against a real Redis', () => {
     expect(onEvent).toHaveBeenCalledTimes(1)
   })
 
+  it('keys default to the versioned prefix inkless:webhook:v2:', async () => {
+    const c = await connected()
+    const key = `prefix-${process.pid}`
+    await redisDedupeStore(c).claim(key)
+    expect(await c.get(`inkless:webhook:v2:${key}`)).toMatch(/^processing:/)
+  })
+
+  it.each(['SIGSTOP', 'DEBUG SLEEP'] as const)(
+    'a claim that timed out while Redis was paused (%s) is released when its late reply lands: the retry is processed',
+    async (pause) => {
+      const own = await ownRedis()
+      const c = await connected(own.url)
+      const onEvent = vi.fn()
+      const webhooks = createInklessWebhooks({
+        secret: SECRET,
+        onEvent,
+        onError: () => {},
+        dedupe: redisDedupeStore(c, { commandTimeoutMs: 300 }),
+      })
+      const body = eventBody()
+      const delivery = { method: 'POST', headers: signed(body), rawBody: body }
+      // DEBUG SLEEP goes out on the store's own connection, so the claim queues behind it.
+      const sleeping = pause === 'DEBUG SLEEP' ? c.call('DEBUG', 'SLEEP', '1') : own.pause()
+      expect((await webhooks.handle(delivery)).status).toBe(503)
+      own.resume()
+      await sleeping
+      // Inkless retries after Retry-After (5 s); by then the late claim must be gone.
+      await vi.waitFor(async () => expect((await webhooks.handle(delivery)).status).toBe(200), {
+        timeout: 5000,
+        interval: 100,
+      })
+      expect(onEvent).toHaveBeenCalledTimes(1)
+      expect(await webhooks.handle(delivery)).toMatchObject({ status: 200, body: 'duplicate' })
+    },
+  )
+
+  it('a release that failed while Redis was down is retried once Redis is back', async () => {
+    const own = await ownRedis()
+    const store = redisDedupeStore(await connected(own.url), { commandTimeoutMs: 300 })
+    expect(await store.claim('k')).toBe('claimed')
+    await own.stop()
+    await expect(store.release('k')).rejects.toThrow()
+    await own.start()
+    const other = redisDedupeStore(await connected(own.url))
+    await vi.waitFor(async () => expect(await other.claim('k')).toBe('claimed'), {
+      timeout: 5000,
+      interval: 100,
+    })
+  })
+
+  it.each([
+    ['aof', 'done'],
+    ['none', 'claimed'],
+  ] as const)(
+    'Redis persistence %s: after a SIGKILL and restart a processed delivery reads as %s',
+    async (persistence, after) => {
+      const own = await ownRedis(persistence)
+      const store = redisDedupeStore(await connected(own.url))
+      expect(await store.claim('k')).toBe('claimed')
+      await store.complete('k')
+      await own.stop('SIGKILL')
+      await own.start()
+      expect(await redisDedupeStore(await connected(own.url)).claim('k')).toBe(after)
+    },
+  )
+
   it('a Redis that hangs (offline queue on) times out into a 503, never a hung request', async () => {
     const queued = new Redis('redis://127.0.0.1:1', { lazyConnect: true, retryStrategy: () => 50 })
     queued.on('error', () => {})
@@ -147,7 +215,10 @@ describe('redisDedupeStore against a real Redis', () => {
   })
 })
 
-/** A server instance in its own process, logging every event its handlers processed. */
+/**
+ * A server instance in its own process, logging every event its handlers processed; killed
+ * when the test ends, even on a timeout.
+ */
 class Instance {
   readonly handled: string[] = []
   url = ''
@@ -174,6 +245,7 @@ class Instance {
         else if (line === 'hanging') instance.hanging = true
       })
     })
+    onTestFinished(() => instance.kill())
     await listening
     return instance
   }
@@ -199,61 +271,48 @@ describe('several instances sharing one Redis', () => {
   }, async () => {
     const env = { REDIS_URL: redis.url, REDIS_PREFIX: prefix() }
     const instances = [await Instance.start('node', env), await Instance.start('express', env)]
-    try {
-      const plan = planEnvelopes({ envelopes: 175, signers: 2, duplicates: 0.3, shuffle: true })
-      const unique = new Set(plan.map((d) => d.body)).size
-      expect(plan.length).toBeGreaterThanOrEqual(4800)
-      const statuses = await deliverAll(
-        plan.map((d) => d.body),
-        () => instances.map((i) => i.url),
-      )
-      const seen = counts(instances)
-      expect(seen.size).toBe(unique)
-      expect(Math.max(...seen.values())).toBe(1)
-      expect([...statuses.keys()].filter((s) => s >= 500 || s === 0)).toEqual([])
-      expect(instances.every((i) => i.handled.length > unique / 4)).toBe(true)
-      console.log(
-        `multi-instance: ${plan.length} deliveries, ${unique} unique, statuses ${JSON.stringify(Object.fromEntries(statuses))}, per instance ${instances.map((i) => i.handled.length).join('/')}`,
-      )
-    } finally {
-      await Promise.all(instances.map((i) => i.kill()))
-    }
+    const plan = planEnvelopes({ envelopes: 175, signers: 2, duplicates: 0.3, shuffle: true })
+    const unique = new Set(plan.map((d) => d.body)).size
+    expect(plan.length).toBeGreaterThanOrEqual(4800)
+    const statuses = await deliverAll(
+      plan.map((d) => d.body),
+      () => instances.map((i) => i.url),
+    )
+    const seen = counts(instances)
+    expect(seen.size).toBe(unique)
+    expect(Math.max(...seen.values())).toBe(1)
+    expect([...statuses.keys()].filter((s) => s >= 500 || s === 0)).toEqual([])
+    expect(instances.every((i) => i.handled.length > unique / 4)).toBe(true)
   })
 
-  it('Redis stopped mid-run: 503s, then the retries complete; nothing lost, nothing twice', {
-    timeout: 120_000,
+  // Default processingTtlSeconds (300 s): a claim orphaned by the kill would stall the run.
+  // REDIS_PERSISTENCE=none measures what AOF buys: events run twice after the restart.
+  it('Redis killed (SIGKILL) mid-run and restarted from its fsynced AOF: 503s, then the retries complete; nothing lost, nothing twice', {
+    timeout: 60_000,
   }, async () => {
-    const own = await RedisServer.start()
-    const env = { REDIS_URL: own.url, PROCESSING_TTL_SECONDS: '10' }
+    const own = await ownRedis((process.env.REDIS_PERSISTENCE as Persistence) ?? 'aof')
+    const env = { REDIS_URL: own.url }
     const instances = [await Instance.start('node', env), await Instance.start('express', env)]
-    try {
-      const plan = planEnvelopes({ envelopes: 40, signers: 2, duplicates: 0.3, shuffle: true })
-      const unique = new Set(plan.map((d) => d.body)).size
-      const run = deliverAll(
-        plan.map((d) => d.body),
-        () => instances.map((i) => i.url),
-        { concurrency: 16 },
-      )
-      await vi.waitFor(() => expect(counts(instances).size).toBeGreaterThan(unique / 4), {
-        timeout: 30_000,
-      })
-      await own.stop()
-      await new Promise((r) => setTimeout(r, 1500))
-      const duringOutage = counts(instances).size
-      await own.start()
-      const statuses = await run
-      const seen = counts(instances)
-      expect(statuses.get(503)).toBeGreaterThan(0)
-      expect(duringOutage).toBeLessThan(unique)
-      expect(seen.size).toBe(unique)
-      expect(Math.max(...seen.values())).toBe(1)
-      console.log(
-        `outage: ${plan.length} deliveries, ${unique} unique, ${duringOutage} handled before/during the outage, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
-      )
-    } finally {
-      await Promise.all(instances.map((i) => i.kill()))
-      await own.destroy()
-    }
+    const plan = planEnvelopes({ envelopes: 40, signers: 2, duplicates: 0.3, shuffle: true })
+    const unique = new Set(plan.map((d) => d.body)).size
+    const run = deliverAll(
+      plan.map((d) => d.body),
+      () => instances.map((i) => i.url),
+      { concurrency: 16 },
+    )
+    await vi.waitFor(() => expect(counts(instances).size).toBeGreaterThan(unique / 4), {
+      timeout: 30_000,
+    })
+    await own.stop('SIGKILL')
+    await new Promise((r) => setTimeout(r, 1000))
+    const duringOutage = counts(instances).size
+    await own.start()
+    const statuses = await run
+    const seen = counts(instances)
+    expect(statuses.get(503)).toBeGreaterThan(0)
+    expect(duringOutage).toBeLessThan(unique)
+    expect(seen.size).toBe(unique)
+    expect([...seen.values()].filter((n) => n > 1).length, 'events run twice').toBe(0)
   })
 
   it('a claim left by a killed process expires and the retry is processed', {
@@ -262,19 +321,15 @@ describe('several instances sharing one Redis', () => {
     const env = { REDIS_URL: redis.url, REDIS_PREFIX: prefix(), PROCESSING_TTL_SECONDS: '1' }
     const doomed = await Instance.start('node', { ...env, HANG_TOKEN: 'doc-that-hangs' })
     const survivor = await Instance.start('express', env)
-    try {
-      const body = eventBody('document_signed', { document_token: 'doc-that-hangs' })
-      void sendWebhook(doomed.url, body, { secret: SECRET }).catch(() => {})
-      await vi.waitFor(() => expect(doomed.hanging).toBe(true))
-      await doomed.kill('SIGKILL')
-      // The dead instance's claim still stands: Inkless is told to retry later.
-      expect((await sendWebhook(survivor.url, body, { secret: SECRET })).status).toBe(409)
-      await new Promise((r) => setTimeout(r, 1100))
-      expect((await sendWebhook(survivor.url, body, { secret: SECRET })).status).toBe(200)
-      expect(survivor.handled).toHaveLength(1)
-      expect((await sendWebhook(survivor.url, body, { secret: SECRET })).body).toBe('duplicate')
-    } finally {
-      await Promise.all([doomed.kill('SIGKILL'), survivor.kill()])
-    }
+    const body = eventBody('document_signed', { document_token: 'doc-that-hangs' })
+    void sendWebhook(doomed.url, body, { secret: SECRET }).catch(() => {})
+    await vi.waitFor(() => expect(doomed.hanging).toBe(true))
+    await doomed.kill('SIGKILL')
+    // The dead instance's claim still stands: Inkless is told to retry later.
+    expect((await sendWebhook(survivor.url, body, { secret: SECRET })).status).toBe(409)
+    await new Promise((r) => setTimeout(r, 1100))
+    expect((await sendWebhook(survivor.url, body, { secret: SECRET })).status).toBe(200)
+    expect(survivor.handled).toHaveLength(1)
+    expect((await sendWebhook(survivor.url, body, { secret: SECRET })).body).toBe('duplicate')
   })
 })

@@ -8,7 +8,11 @@ export interface RedisLike {
 }
 
 export interface RedisDedupeStoreOptions {
-  /** Key prefix. Default `inkless:webhook:`. */
+  /**
+   * Key prefix. Default `inkless:webhook:v2:`. The `v2` keys are core's fixed-size digests
+   * (43 characters); keys written by earlier versions under `inkless:webhook:` are never
+   * read, so the two never mix. Change it only to share one Redis between applications.
+   */
   prefix?: string
   /** How long a processed delivery is remembered. Default 86,400 s (24 h). */
   ttlSeconds?: number
@@ -24,6 +28,7 @@ export interface RedisDedupeStoreOptions {
 
 const PROCESSING = 'processing:'
 const DONE = 'done'
+const RETRY_MS = 250
 
 // Deletes the claim only if it is still ours: after a processing TTL expiry another
 // instance may hold the key now.
@@ -37,7 +42,7 @@ export function redisDedupeStore(
   client: RedisLike,
   options: RedisDedupeStoreOptions = {},
 ): DedupeStore {
-  const prefix = options.prefix ?? 'inkless:webhook:'
+  const prefix = options.prefix ?? 'inkless:webhook:v2:'
   const ttlMs = (options.ttlSeconds ?? 86_400) * 1000
   const processingTtlMs = (options.processingTtlSeconds ?? 300) * 1000
   const timeoutMs = options.commandTimeoutMs ?? 2000
@@ -51,11 +56,16 @@ export function redisDedupeStore(
   }
   // Claims this process holds, so release only deletes its own.
   const tokens = new Map<string, string>()
-  // Deliveries processed while Redis could not record it. They answer 'done' here and are
-  // written as soon as Redis is back, well before a claim could expire elsewhere (keep
-  // processingTtlSeconds above the longest outage you expect to ride out).
+  // Writes nobody waits for any more, retried until Redis takes them. Processed deliveries
+  // Redis could not record answer 'done' from here meanwhile and are written well before a
+  // claim could expire elsewhere (keep processingTtlSeconds above the longest outage you
+  // expect to ride out).
   const unsaved = new Set<string>()
-  let flushing: ReturnType<typeof setTimeout> | undefined
+  // Claims of ours that nobody will settle, by token: until deleted, every retry of their
+  // delivery would get 409. Dropped once they have expired anyway.
+  const unreleased = new Map<string, { key: string; until: number }>()
+  let retrying: ReturnType<typeof setTimeout> | undefined
+  let flushing = false
 
   // ioredis queues commands while disconnected; without a deadline a Redis outage would
   // hang the request instead of answering 503.
@@ -69,21 +79,38 @@ export function redisDedupeStore(
     })
 
   const markDone = (key: string) => deadline(client.call('SET', prefix + key, DONE, 'PX', ttlMs))
-  const flushSoon = () => {
+  const releaseClaim = (key: string, token: string) =>
+    deadline(client.eval(RELEASE_IF_OURS, 1, prefix + key, token))
+
+  const flush = async () => {
     if (flushing) return
-    flushing = setTimeout(async () => {
+    flushing = true
+    try {
       for (const key of unsaved) {
-        try {
-          await markDone(key)
-          unsaved.delete(key)
-        } catch {
-          break
-        }
+        await markDone(key)
+        unsaved.delete(key)
       }
-      flushing = undefined
-      if (unsaved.size > 0) flushSoon()
-    }, 250)
-    flushing.unref?.()
+      for (const [token, { key, until }] of unreleased) {
+        if (Date.now() < until) await releaseClaim(key, token)
+        unreleased.delete(token)
+      }
+    } catch {
+      // Redis is still away: the rest waits for the next attempt.
+    }
+    flushing = false
+    if (unsaved.size > 0 || unreleased.size > 0) retrySoon()
+  }
+  const retrySoon = () => {
+    if (retrying) return
+    retrying = setTimeout(() => {
+      retrying = undefined
+      void flush()
+    }, RETRY_MS)
+    retrying.unref?.()
+  }
+  const releaseLater = (key: string, token: string) => {
+    unreleased.set(token, { key, until: Date.now() + processingTtlMs })
+    void flush()
   }
 
   return {
@@ -91,10 +118,25 @@ export function redisDedupeStore(
       if (unsaved.has(key)) return 'done'
       const token = `${PROCESSING}${randomUUID()}`
       // One round trip: set the claim if absent, and get what was there if not.
-      const previous = await deadline(
-        client.call('SET', prefix + key, token, 'NX', 'PX', processingTtlMs, 'GET'),
-      )
-      if (previous === null) {
+      const setting = client.call('SET', prefix + key, token, 'NX', 'PX', processingTtlMs, 'GET')
+      let previous: unknown
+      try {
+        previous = await deadline(setting)
+      } catch (error) {
+        // Core answers 503 and will neither process nor release this claim, but the SET may
+        // still land (a paused or slow Redis answers late) or may have landed before the
+        // connection dropped. Delete it if it is ours, or the retries would get 409 for the
+        // whole processing TTL.
+        setting.then(
+          (late) => {
+            if (late === null || late === token) releaseLater(key, token)
+          },
+          () => releaseLater(key, token),
+        )
+        throw error
+      }
+      // Our own token: ioredis resent the SET after a reconnect and the first one had landed.
+      if (previous === null || previous === token) {
         tokens.set(key, token)
         return 'claimed'
       }
@@ -106,14 +148,20 @@ export function redisDedupeStore(
         await markDone(key)
       } catch (error) {
         unsaved.add(key)
-        flushSoon()
+        retrySoon()
         throw error
       }
     },
     async release(key) {
       const token = tokens.get(key)
       tokens.delete(key)
-      if (token !== undefined) await deadline(client.eval(RELEASE_IF_OURS, 1, prefix + key, token))
+      if (token === undefined) return
+      try {
+        await releaseClaim(key, token)
+      } catch (error) {
+        releaseLater(key, token)
+        throw error
+      }
     },
   }
 }

@@ -7,12 +7,14 @@ import { getHeader } from './headers.js'
 import type { DeliveryContext, ListenerRegistry } from './listeners.js'
 import { andThen, isThenable, type MaybePromise } from './maybe-async.js'
 import type { InklessWebhooksOptions, ResolvedOptions } from './options.js'
+import { reasonOf } from './outcome.js'
 import { asHandshake, classifyPayload, mayBeHandshake, parseJson } from './parse.js'
 import type { Platform } from './platform.js'
 import { countedReport, type Report, type Reporter, rateLimit, warning } from './report.js'
 import type { HandleOptions, InklessRequest, InklessResponse } from './request.js'
 import * as answer from './responses.js'
 import type { MissingSecretError, SecretsFor } from './secrets.js'
+import { createTelemetry, type DeliveryRecording } from './telemetry.js'
 
 /** What one request has gathered so far, step by step. */
 interface Delivery {
@@ -26,6 +28,8 @@ interface Delivery {
   event?: InklessUnknownEvent
   dedupeKey?: string
   claimed?: boolean
+  /** Its span and metrics, while an OpenTelemetry provider is registered. */
+  recording?: DeliveryRecording
 }
 
 /** A step answers (ends the request) or returns undefined to go on to the next. */
@@ -51,21 +55,45 @@ const DIAGNOSTIC_INTERVAL_MS = 60_000
  */
 export function createHandle(parts: HandlerParts) {
   const { options, config, platform, secretsFor, listeners, pending } = parts
-  const { store, now, queue } = { ...config, queue: options.queue }
+  const { now, queue } = { ...config, queue: options.queue }
+  const api =
+    options.telemetry === false ? undefined : (options.telemetry?.api ?? platform.openTelemetry?.())
+  const telemetry = api && createTelemetry(api, { queued: queue !== undefined })
+  const store = telemetry && config.store ? telemetry.store(config.store) : config.store
   const allowed = rateLimit(DIAGNOSTIC_INTERVAL_MS, now)
-  const report = (delivery: Delivery, entry: Report) =>
-    parts.report(entry, delivery.options?.logger)
-  const reportOnce = (delivery: Delivery, entry: Report & { error: InklessWebhookError }) => {
-    if (allowed(entry.error.code)) report(delivery, entry)
+  /** Every report names the delivery (event, dedupeKey, tenant) and, when known, its answer. */
+  const report = (d: Delivery, entry: Report, answered?: InklessResponse) =>
+    parts.report(
+      {
+        ...entry,
+        context: { ...contextOf(d), ...entry.context },
+        fields:
+          answered === undefined
+            ? entry.fields
+            : { status: answered.status, reason: reasonOf(answered), ...entry.fields },
+      },
+      d.options?.logger,
+    )
+  const reportOnce = (
+    d: Delivery,
+    entry: Report & { error: InklessWebhookError },
+    answered: InklessResponse,
+  ) => {
+    if (allowed(entry.error.code)) report(d, entry, answered)
   }
   // Clients that abort or stall uploads are counted, not reported one by one.
-  const counted = (code: 'body_unreadable' | 'body_timeout', what: string) => {
+  const counted = (
+    code: 'body_unreadable' | 'body_timeout',
+    answered: InklessResponse,
+    what: string,
+  ) => {
     let last: Delivery | undefined
     const count = countedReport(
       (n) =>
         report(
           last as Delivery,
           warning(code, `${n} request(s) ${what} in the last minute.`, { count: n }),
+          answered,
         ),
       () => allowed(code),
     )
@@ -74,9 +102,14 @@ export function createHandle(parts: HandlerParts) {
       count()
     }
   }
-  const aborted = counted('body_unreadable', 'closed by the client before their body ended (400)')
+  const aborted = counted(
+    'body_unreadable',
+    answer.UNREADABLE,
+    'closed by the client before their body ended (400)',
+  )
   const stalled = counted(
     'body_timeout',
+    answer.BODY_TIMEOUT,
     `whose body did not arrive within ${config.bodyTimeoutMs} ms (408)`,
   )
   let consumedReported = false
@@ -87,17 +120,22 @@ export function createHandle(parts: HandlerParts) {
     if (request.method.toUpperCase() !== 'POST') return answer.NOT_POST
     const fix = consumedBodyFix(request.rawBody)
     if (fix !== undefined) {
+      const consumed = answer.consumed(fix)
       if (!consumedReported) {
         consumedReported = true
-        report(d, {
-          level: 'error',
-          error: new InklessWebhookError(
-            'body_consumed',
-            `The request body was read by another middleware before inkless-webhooks. ${fix}`,
-          ),
-        })
+        report(
+          d,
+          {
+            level: 'error',
+            error: new InklessWebhookError(
+              'body_consumed',
+              `The request body was read by another middleware before inkless-webhooks. ${fix}`,
+            ),
+          },
+          consumed,
+        )
       }
-      return answer.consumed(fix)
+      return consumed
     }
     const declared = getHeader(request.headers, 'content-length')
     if (declared !== undefined && Number(declared) > config.maxBodyBytes) return answer.TOO_LARGE
@@ -159,14 +197,18 @@ export function createHandle(parts: HandlerParts) {
           })
           if (verdict === false) return answer.REFUSED
         } catch (error) {
-          report(d, {
-            level: 'error',
-            error: new InklessWebhookError(
-              'verification_failed',
-              'onVerification threw; the handshake was answered 500.',
-              { cause: error },
-            ),
-          })
+          report(
+            d,
+            {
+              level: 'error',
+              error: new InklessWebhookError(
+                'verification_failed',
+                'onVerification threw; the handshake was answered 500.',
+                { cause: error },
+              ),
+            },
+            answer.HANDLER_FAILED,
+          )
           return answer.HANDLER_FAILED
         }
       }
@@ -199,10 +241,14 @@ export function createHandle(parts: HandlerParts) {
       secrets = secretsFor(d.request, d.tenant)
     } catch (error) {
       // Only INKLESS_WEBHOOK_SECRET read at the first request can throw here.
-      reportOnce(d, {
-        level: 'error',
-        error: new InklessWebhookError('secret_missing', (error as MissingSecretError).message),
-      })
+      reportOnce(
+        d,
+        {
+          level: 'error',
+          error: new InklessWebhookError('secret_missing', (error as MissingSecretError).message),
+        },
+        answer.NO_SECRET,
+      )
       return answer.NO_SECRET
     }
     const verified = andThen(secrets, (list) => {
@@ -214,15 +260,18 @@ export function createHandle(parts: HandlerParts) {
     })
     return isThenable(verified)
       ? (verified as Promise<InklessResponse | undefined>).catch((error: unknown) => {
-          report(d, {
-            level: 'error',
-            error: new InklessWebhookError(
-              'secret_lookup_failed',
-              "The tenant's secret could not be looked up; answered 503 so Inkless retries.",
-              { cause: error },
-            ),
-            context: { tenant: d.tenant },
-          })
+          report(
+            d,
+            {
+              level: 'error',
+              error: new InklessWebhookError(
+                'secret_lookup_failed',
+                "The tenant's secret could not be looked up; answered 503 so Inkless retries.",
+                { cause: error },
+              ),
+            },
+            answer.LOOKUP_FAILED,
+          )
           return answer.LOOKUP_FAILED
         })
       : verified
@@ -240,7 +289,11 @@ export function createHandle(parts: HandlerParts) {
     })
     return andThen(hint, (text) => {
       if (text !== undefined) {
-        report(d, warning('signature_mismatch', `Signature mismatch. ${text}`, { status: 401 }))
+        report(
+          d,
+          warning('signature_mismatch', `Signature mismatch. ${text}`),
+          answer.BAD_SIGNATURE,
+        )
       }
       return answer.BAD_SIGNATURE
     })
@@ -269,16 +322,30 @@ export function createHandle(parts: HandlerParts) {
       if (queue) return enqueue(d, key)
       if (!store) return undefined
       const failed = (error: unknown) => {
-        report(d, {
-          level: 'error',
-          error: new InklessWebhookError(
-            'store_unavailable',
-            'The dedupe store could not be reached; answered 503 so Inkless retries.',
-            { cause: error },
-          ),
-          context: contextOf(d),
-        })
-        return config.processOnStoreError ? undefined : answer.STORE_DOWN
+        if (config.processOnStoreError) {
+          report(d, {
+            level: 'error',
+            error: new InklessWebhookError(
+              'store_unavailable',
+              'The dedupe store could not be reached; processing without dedupe (onStoreError: process).',
+              { cause: error },
+            ),
+          })
+          return undefined
+        }
+        report(
+          d,
+          {
+            level: 'error',
+            error: new InklessWebhookError(
+              'store_unavailable',
+              'The dedupe store could not be reached; answered 503 so Inkless retries.',
+              { cause: error },
+            ),
+          },
+          answer.STORE_DOWN,
+        )
+        return answer.STORE_DOWN
       }
       const claimed = (result: 'claimed' | 'processing' | 'done') => {
         if (result === 'done') return answer.DUPLICATE
@@ -297,19 +364,24 @@ export function createHandle(parts: HandlerParts) {
   const enqueue = (d: Delivery, dedupeKey: string) => {
     const rawBody = d.rawBody as RawBody
     const failed = (error: unknown) => {
-      report(d, {
-        level: 'error',
-        error: new InklessWebhookError(
-          'queue_unavailable',
-          'The queue did not accept the delivery; answered 503 so Inkless retries.',
-          { cause: error },
-        ),
-        context: contextOf(d),
-      })
+      report(
+        d,
+        {
+          level: 'error',
+          error: new InklessWebhookError(
+            'queue_unavailable',
+            'The queue did not accept the delivery; answered 503 so Inkless retries.',
+            { cause: error },
+          ),
+        },
+        answer.QUEUE_DOWN,
+      )
       return answer.QUEUE_DOWN
     }
     const stored = (result: 'queued' | 'duplicate') =>
       result === 'duplicate' ? answer.DUPLICATE : answer.OK
+    // `traceparent` is the field @inkless-webhooks/bullmq's worker links its span to.
+    const traceparent = d.recording?.traceparent()
     try {
       const result = (queue as NonNullable<typeof queue>).enqueue({
         event: d.event as InklessUnknownEvent,
@@ -317,6 +389,7 @@ export function createHandle(parts: HandlerParts) {
         rawBody: typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody),
         receivedAt: d.receivedAt,
         ...(d.tenant === undefined ? {} : { tenant: d.tenant }),
+        ...(traceparent === undefined ? {} : { traceparent }),
       })
       return isThenable(result) ? result.then(stored, failed) : stored(result)
     } catch (error) {
@@ -333,43 +406,57 @@ export function createHandle(parts: HandlerParts) {
       receivedAt: d.receivedAt,
       ...(d.tenant === undefined ? {} : { tenant: d.tenant }),
     }
-    const processed = andThen(listeners.run(d.event as InklessUnknownEvent, context), (failures) =>
-      settle(d, failures),
+    const processed = andThen(
+      listeners.run(d.event as InklessUnknownEvent, context, d.recording?.listener),
+      (failures) => settle(d, failures),
     )
     if (!config.respondImmediately) {
       return andThen(processed, (ok) => (ok ? answer.OK : answer.HANDLER_FAILED))
     }
-    const work = Promise.resolve(processed).then(() => {
+    const settled = Promise.resolve(processed)
+    const work = settled.then(() => {
       pending.delete(work)
     })
     pending.add(work)
+    d.recording?.endAfter(settled)
     d.options?.waitUntil?.(work)
     return answer.OK
   }
 
   /** Completes or releases the claim, then reports failures; true when there were none. */
   const settle = (d: Delivery, failures: readonly ListenerFailure[]): MaybePromise<boolean> => {
+    // What Inkless got, or gets: 200 already with `respond: 'immediately'`.
+    const answered =
+      config.respondImmediately || failures.length === 0 ? answer.OK : answer.HANDLER_FAILED
     const reportFailures = () => {
       if (failures.length === 0) return true
-      report(d, {
-        level: 'error',
-        error: new InklessHandlerError((d.event as InklessUnknownEvent).event, failures),
-        context: { ...contextOf(d), listeners: failures.map((f) => f.listener) },
-      })
+      report(
+        d,
+        {
+          level: 'error',
+          error: new InklessHandlerError((d.event as InklessUnknownEvent).event, failures),
+          context: { listeners: failures.map((f) => f.listener) },
+          fields: { reason: 'handler_failed' },
+        },
+        answered,
+      )
       return false
     }
     if (!d.claimed || !store) return reportFailures()
     const key = d.dedupeKey as string
     const recordFailed = (error: unknown) =>
-      report(d, {
-        level: 'error',
-        error: new InklessWebhookError(
-          'store_unavailable',
-          'The dedupe store failed to record the outcome of a delivery.',
-          { cause: error },
-        ),
-        context: contextOf(d),
-      })
+      report(
+        d,
+        {
+          level: 'error',
+          error: new InklessWebhookError(
+            'store_unavailable',
+            'The dedupe store failed to record the outcome of a delivery.',
+            { cause: error },
+          ),
+        },
+        answered,
+      )
     try {
       const recorded = failures.length === 0 ? store.complete(key) : store.release(key)
       if (isThenable(recorded)) {
@@ -403,12 +490,15 @@ export function createHandle(parts: HandlerParts) {
 
   const bug = (d: Delivery) => (error: unknown) => {
     // Only a bug can get here; answer without details rather than crash the server.
-    report(d, { level: 'error', error: error instanceof Error ? error : new Error(String(error)) })
+    report(
+      d,
+      { level: 'error', error: error instanceof Error ? error : new Error(String(error)) },
+      answer.HANDLER_FAILED,
+    )
     return answer.HANDLER_FAILED
   }
 
-  return (request: InklessRequest, handleOptions?: HandleOptions): Promise<InklessResponse> => {
-    const d: Delivery = { request, options: handleOptions, receivedAt: now() }
+  const answerOf = (d: Delivery): Promise<InklessResponse> => {
     try {
       const result = runSteps(d, 0)
       return isThenable(result)
@@ -417,6 +507,19 @@ export function createHandle(parts: HandlerParts) {
     } catch (error) {
       return Promise.resolve(bug(d)(error))
     }
+  }
+
+  return (request: InklessRequest, handleOptions?: HandleOptions): Promise<InklessResponse> => {
+    const d: Delivery = { request, options: handleOptions, receivedAt: now() }
+    const recording = telemetry?.begin(d)
+    if (recording === undefined) return answerOf(d)
+    d.recording = recording
+    return recording
+      .run(() => answerOf(d))
+      .then((response) => {
+        recording.answered(response)
+        return response
+      })
   }
 }
 

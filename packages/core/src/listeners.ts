@@ -60,10 +60,17 @@ export interface ListenerMethods<C = DeliveryContext> {
   offAny(fn: EventHandler<InklessEvent, C>): void
 }
 
+/** Wraps each listener call, e.g. in a span (telemetry.ts); returns what `call` returns. */
+export type ListenerAround = (label: string, call: () => unknown) => unknown
+
 /** The registry behind `on()`/`onAny()` and the callbacks: who runs for an event. */
 export interface ListenerRegistry<C = DeliveryContext> extends ListenerMethods<C> {
   /** Runs every listener for the event; resolves to those that failed (none: empty). */
-  run(event: InklessUnknownEvent, context: C): MaybePromise<readonly ListenerFailure[]>
+  run(
+    event: InklessUnknownEvent,
+    context: C,
+    around?: ListenerAround,
+  ): MaybePromise<readonly ListenerFailure[]>
 }
 
 type Listener = { readonly label: string; readonly fn: EventHandler<never, never> }
@@ -93,18 +100,29 @@ function checkEventNames(name: unknown): readonly InklessEventName[] {
 
 const labelOf = (fn: { name: string }) => fn.name || 'anonymous'
 
+function callListener<C>(
+  l: Listener,
+  event: InklessUnknownEvent,
+  context: C,
+  around?: ListenerAround,
+) {
+  const fn = l.fn as EventHandler<unknown, C>
+  return around === undefined ? fn(event, context) : around(l.label, () => fn(event, context))
+}
+
 /** Calls the listeners; their failures, without a promise when they were all synchronous. */
 function runListeners<C>(
   listeners: readonly Listener[],
   event: InklessUnknownEvent,
   context: C,
+  around: ListenerAround | undefined,
 ): MaybePromise<readonly ListenerFailure[]> {
   if (listeners.length === 0) return NO_FAILURES
   if (listeners.length === 1) {
     const only = listeners[0] as Listener
     const failed = (error: unknown) => [{ listener: only.label, error }]
     try {
-      const result = (only.fn as EventHandler<unknown, C>)(event, context)
+      const result = callListener(only, event, context, around)
       return isThenable(result)
         ? Promise.resolve(result).then(() => NO_FAILURES, failed)
         : NO_FAILURES
@@ -113,7 +131,7 @@ function runListeners<C>(
     }
   }
   return Promise.allSettled(
-    listeners.map(async (l) => (l.fn as EventHandler<unknown, C>)(event, context)),
+    listeners.map(async (l) => callListener(l, event, context, around)),
   ).then((results) =>
     results.flatMap((r, i) =>
       r.status === 'rejected'
@@ -184,6 +202,7 @@ export function createListenerRegistry<C = DeliveryContext>(
       catchAll = catchAll.filter((l) => l.fn !== fn)
       rebuild()
     },
-    run: (event, context) => runListeners(listenersFor(event.event), event, context),
+    run: (event, context, around) =>
+      runListeners(listenersFor(event.event), event, context, around),
   }
 }

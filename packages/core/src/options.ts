@@ -6,6 +6,7 @@ import type { DeliveryQueue } from './queue.js'
 import type { ErrorContext, Logger } from './report.js'
 import type { InklessRequest } from './request.js'
 import type { SecretLookup, Secrets } from './secrets.js'
+import type { TelemetryOption } from './telemetry.js'
 
 export interface VerificationContext {
   readonly headers: HeaderSource
@@ -34,6 +35,12 @@ export interface InklessWebhooksOptions extends ListenerOptions {
   onError?: (error: Error, context: ErrorContext) => void
   /** Where everything the library reports goes, with structured fields (pino-style). */
   logger?: Logger
+  /**
+   * OpenTelemetry spans and metrics (README "Tracing and metrics"). Default on Node and Bun:
+   * `@opentelemetry/api` if installed, recording once a provider is registered. `{ api }`
+   * passes the API where core cannot load it (Workers, Deno); `false` turns it off.
+   */
+  telemetry?: TelemetryOption | false
   /** Largest body read, in bytes. Default 100 KiB. */
   maxBodyBytes?: number
   /** A body not received within this many ms gets 408. Default 10,000. */

@@ -10,6 +10,11 @@ export interface QueuedDelivery {
   readonly rawBody: string
   readonly receivedAt: number
   readonly tenant?: string
+  /**
+   * W3C `traceparent` of the receiving request's `inkless.webhook` span, present while an
+   * OpenTelemetry tracer provider is registered: the worker links its span to it.
+   */
+  readonly traceparent?: string
 }
 
 /**

@@ -1,0 +1,271 @@
+import type { DedupeStore } from './dedupe.js'
+import type { ListenerAround } from './listeners.js'
+import { isThenable } from './maybe-async.js'
+import { outcomeOf, reasonOf } from './outcome.js'
+import type { InklessResponse } from './request.js'
+
+// The part of `@opentelemetry/api` used here, typed structurally so that core's declarations
+// never import it: it is an optional peer dependency (README "Tracing and metrics").
+type Attributes = Record<string, string | number | boolean>
+type OtelContext = object
+interface OtelSpan {
+  spanContext(): { traceId: string; spanId: string; traceFlags: number }
+  setAttributes(attributes: Attributes): unknown
+  setStatus(status: { code: number; message?: string }): unknown
+  recordException(exception: Error | string): unknown
+  end(): unknown
+}
+interface OtelTracer {
+  startSpan(
+    name: string,
+    options?: { kind?: number; attributes?: Attributes },
+    context?: OtelContext,
+  ): OtelSpan
+}
+interface OtelTracerProvider {
+  getTracer(name: string): OtelTracer
+}
+interface OtelInstrument {
+  add?(value: number, attributes?: Attributes): void
+  record?(value: number, attributes?: Attributes): void
+}
+interface OtelMeter {
+  createCounter(name: string, options?: object): OtelInstrument
+  createHistogram(name: string, options?: object): OtelInstrument
+}
+
+/** `import * as api from '@opentelemetry/api'` (1.x), or any object with these members. */
+export interface OpenTelemetryApi {
+  readonly trace: {
+    getTracerProvider(): OtelTracerProvider & { getDelegate?(): OtelTracerProvider }
+    setSpan(context: OtelContext, span: OtelSpan): OtelContext
+  }
+  readonly context: {
+    active(): OtelContext
+    with<T>(context: OtelContext, fn: () => T): T
+  }
+  readonly metrics: { getMeterProvider(): { getMeter(name: string): OtelMeter } }
+  readonly ProxyTracerProvider: new () => { getDelegate(): OtelTracerProvider }
+  createNoopMeter(): OtelMeter
+}
+
+export interface TelemetryOption {
+  /** The API module, where core cannot load it itself (Workers, Deno, browsers). */
+  readonly api: OpenTelemetryApi
+}
+
+/** What a delivery's span and counter read when it ends: filled in by handle()'s steps. */
+interface DeliveryFacts {
+  readonly event?: { readonly event: string } | undefined
+  readonly tenant?: string | undefined
+  readonly dedupeKey?: string | undefined
+}
+
+const SCOPE = '@inkless-webhooks/core'
+const SPAN_KIND_INTERNAL = 0
+const STATUS_ERROR = 2
+// Seconds; the semantic conventions' HTTP buckets, and finer ones for stores (µs to s).
+const HANDLER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+const STORE_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+]
+
+function instrumentsOf(meter: OtelMeter) {
+  return {
+    deliveries: meter.createCounter('inkless.webhook.deliveries', {
+      description: 'Webhook requests answered, by event, outcome and reason.',
+      unit: '{delivery}',
+    }),
+    handlerDuration: meter.createHistogram('inkless.webhook.handler.duration', {
+      description: 'How long each listener took for one delivery.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: HANDLER_BUCKETS },
+    }),
+    storeDuration: meter.createHistogram('inkless.dedupe.duration', {
+      description: 'Latency of the dedupe store, by operation.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: STORE_BUCKETS },
+    }),
+  }
+}
+type Instruments = ReturnType<typeof instrumentsOf>
+
+const seconds = (since: number) => (performance.now() - since) / 1000
+const errorType = (error: unknown) => (error instanceof Error ? error.name : typeof error)
+
+/** Calls `done` when `run()` settles, at once or with its promise, and says if it failed. */
+function measured<T>(run: () => T, done: (failed: boolean, error?: unknown) => void): T {
+  let result: T
+  try {
+    result = run()
+  } catch (error) {
+    done(true, error)
+    throw error
+  }
+  if (!isThenable(result)) {
+    done(false)
+    return result
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      done(false)
+      return value
+    },
+    (error: unknown) => {
+      done(true, error)
+      throw error
+    },
+  ) as T
+}
+
+export type Telemetry = ReturnType<typeof createTelemetry>
+export type DeliveryRecording = NonNullable<ReturnType<Telemetry['begin']>>
+
+/**
+ * Spans and metrics through `@opentelemetry/api`, looked up per delivery: nothing is created
+ * while no tracer or meter provider is registered (the API's no-op providers), and a provider
+ * registered after the webhooks were created is picked up.
+ */
+export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boolean }) {
+  const noopTracerProvider = new api.ProxyTracerProvider().getDelegate()
+  const noopMeter = api.createNoopMeter()
+  let tracerProvider: OtelTracerProvider | undefined
+  let tracer: OtelTracer | undefined
+  let meterProvider: object | undefined
+  let instruments: Instruments | undefined
+
+  const currentTracer = () => {
+    // The global provider is the API's proxy; its delegate is the SDK's, or the no-op one.
+    const proxy = api.trace.getTracerProvider()
+    const provider = proxy.getDelegate?.() ?? proxy
+    if (provider !== tracerProvider) {
+      tracerProvider = provider
+      tracer = provider === noopTracerProvider ? undefined : provider.getTracer(SCOPE)
+    }
+    return tracer
+  }
+  const currentInstruments = () => {
+    const provider = api.metrics.getMeterProvider()
+    if (provider !== meterProvider) {
+      meterProvider = provider
+      const meter = provider.getMeter(SCOPE)
+      instruments = meter === noopMeter ? undefined : instrumentsOf(meter)
+    }
+    return instruments
+  }
+
+  /** One request: its span (child of the active one, e.g. the HTTP server span) and counter. */
+  const begin = (facts: DeliveryFacts) => {
+    const tracer = currentTracer()
+    const metrics = currentInstruments()
+    if (tracer === undefined && metrics === undefined) return undefined
+    const parent = api.context.active()
+    const span = tracer?.startSpan('inkless.webhook', { kind: SPAN_KIND_INTERNAL }, parent)
+    const context = span ? api.trace.setSpan(parent, span) : parent
+    let response: InklessResponse | undefined
+    let failedInBackground = false
+    // Ends once answered and, with `respond: 'immediately'`, once the handlers settled.
+    let waiting = 1
+    const end = () => {
+      if (--waiting > 0) return
+      const answered = response as InklessResponse
+      const outcome = failedInBackground ? 'failed' : outcomeOf(answered, queued)
+      const reason = failedInBackground ? 'handler_failed' : reasonOf(answered)
+      const attributes: Attributes = {
+        'inkless.outcome': outcome,
+        'http.response.status_code': answered.status,
+      }
+      if (reason !== undefined) attributes['inkless.reason'] = reason
+      if (facts.event !== undefined) attributes['inkless.event'] = facts.event.event
+      metrics?.deliveries.add?.(1, attributes)
+      if (span === undefined) return
+      // A copy: the metrics SDK keeps the object it was given as the data point's attributes.
+      const spanAttributes: Attributes = { ...attributes }
+      if (facts.tenant !== undefined) spanAttributes['inkless.tenant'] = facts.tenant
+      if (facts.dedupeKey !== undefined) spanAttributes['inkless.dedupe_key'] = facts.dedupeKey
+      if (answered.status >= 500 || failedInBackground) {
+        spanAttributes['error.type'] = reason as string
+        span.setStatus({ code: STATUS_ERROR, message: reason })
+      }
+      span.setAttributes(spanAttributes)
+      span.end()
+    }
+
+    /** Each listener in a child span (active while it runs, so its own spans nest), timed. */
+    const listener: ListenerAround = (label, call) => {
+      const started = metrics ? performance.now() : 0
+      const event = facts.event?.event as string
+      const child = tracer?.startSpan(
+        `inkless.listener ${label}`,
+        {
+          kind: SPAN_KIND_INTERNAL,
+          attributes: { 'inkless.listener': label, 'inkless.event': event },
+        },
+        context,
+      )
+      const run = child ? () => api.context.with(api.trace.setSpan(context, child), call) : call
+      return measured(run, (failed, error) => {
+        const attributes: Attributes = { 'inkless.listener': label, 'inkless.event': event }
+        if (failed) {
+          attributes['error.type'] = errorType(error)
+          child?.recordException(error instanceof Error ? error : String(error))
+          child?.setStatus({ code: STATUS_ERROR, message: errorType(error) })
+        }
+        child?.end()
+        metrics?.handlerDuration.record?.(seconds(started), attributes)
+      })
+    }
+
+    return {
+      /** Runs handle()'s steps with the delivery's span active. */
+      run: <T>(fn: () => T): T => (span ? api.context.with(context, fn) : fn()),
+      listener,
+      /** W3C trace context of the delivery span, for a queued job to link to. */
+      traceparent(): string | undefined {
+        if (span === undefined) return undefined
+        const { traceId, spanId, traceFlags } = span.spanContext()
+        return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`
+      },
+      answered(answer: InklessResponse) {
+        response = answer
+        end()
+      },
+      /** `respond: 'immediately'`: the span covers the handlers that run after the answer. */
+      endAfter(handlers: Promise<boolean>) {
+        waiting++
+        void handlers.then((ok) => {
+          failedInBackground = !ok
+          end()
+        })
+      },
+    }
+  }
+
+  /** The store, its calls timed while a meter provider is registered. */
+  const timedStore = (store: DedupeStore): DedupeStore => {
+    const timed =
+      <R>(operation: string, call: (key: string) => R) =>
+      (key: string): R => {
+        const metrics = currentInstruments()
+        if (metrics === undefined) return call(key)
+        const started = performance.now()
+        return measured(
+          () => call(key),
+          (failed, error) =>
+            metrics.storeDuration.record?.(
+              seconds(started),
+              failed
+                ? { 'inkless.dedupe.operation': operation, 'error.type': errorType(error) }
+                : { 'inkless.dedupe.operation': operation },
+            ),
+        )
+      }
+    return {
+      claim: timed('claim', (key) => store.claim(key)),
+      complete: timed('complete', (key) => store.complete(key)),
+      release: timed('release', (key) => store.release(key)),
+    }
+  }
+
+  return { begin, store: timedStore }
+}

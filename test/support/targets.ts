@@ -29,6 +29,8 @@ export interface Running {
     options: { declareLength: boolean },
   ): Promise<{ result: number | 'reset'; bytesRead: number }>
   readonly webhooks: InklessWebhooks
+  /** Bytes the server has read from all its sockets so far (0 for targets without one). */
+  bytesRead(): number
   /** Sockets the server still holds open (0 for targets without one). */
   openConnections(): Promise<number>
   close(): Promise<void>
@@ -73,6 +75,7 @@ async function running(
       return { result, bytesRead: bytesRead() - before }
     },
     webhooks,
+    bytesRead,
     close:
       close ??
       (async () => {
@@ -172,6 +175,7 @@ const honoRequestTarget: Target = {
         return { result: res.status, bytesRead }
       },
       openConnections: async () => 0,
+      bytesRead: () => 0,
       close: async () => {},
     }
   },

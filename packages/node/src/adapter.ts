@@ -61,19 +61,23 @@ const LINGER_MAX_MS = 5_000
  * it linger instead.
  */
 export function lingerIfUnread(req: IncomingMessage, response: InklessResponse): void {
-  const socket = req.socket as IncomingMessage['socket'] & { destroySoon?: () => void }
+  const socket = req.socket as IncomingMessage['socket'] & { destroySoon(): void }
   if (response.headers.connection !== 'close' || req.complete || !socket) return
+  // Read and drop the rest from now on: the parser reads on only while the request flows,
+  // and a request nobody reads is dumped without events, so the bound could not be kept.
+  let discarded = 0
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length
+    if (discarded > LINGER_MAX_BYTES) socket.destroy()
+  })
+  req.resume()
+  const destroySoon = socket.destroySoon.bind(socket)
   socket.destroySoon = () => {
-    const start = socket.bytesRead
-    const cutOff = () => socket.destroy()
-    const timer = setTimeout(cutOff, LINGER_MAX_MS)
+    if (req.complete) return destroySoon()
+    const timer = setTimeout(() => socket.destroy(), LINGER_MAX_MS)
     timer.unref()
-    socket.on('data', () => {
-      if (socket.bytesRead - start > LINGER_MAX_BYTES) cutOff()
-    })
     socket.once('close', () => clearTimeout(timer))
-    // Node's server dumps the rest of the request (reads and discards it) once answered.
-    socket.resume()
+    req.once('end', () => socket.destroy())
     socket.end()
   }
 }

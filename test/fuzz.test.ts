@@ -1,11 +1,7 @@
 import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
-import {
-  type DeliveryContext,
-  getHeader,
-  signPayload,
-  verifySignature,
-} from '@inkless-webhooks/core'
+import { type DeliveryContext, signPayload, verifySignature } from '@inkless-webhooks/core'
+import { getHeader } from '@inkless-webhooks/core/adapter'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SECRET } from './support/deliveries.js'
@@ -38,7 +34,41 @@ const eventJson = (name: string) =>
     timestamp: '2026-03-11T23:25:31Z',
   })
 
+// Hostile shapes from the hardening issue, all within LIMIT: deep nesting, huge arrays, long
+// strings in every field, and newlines or NUL inside fields.
+const hostileField = fc.oneof(
+  fc.constant('a\nb'),
+  fc.constant('a\u0000b'),
+  fc.constant('\n\n'),
+  fc.nat({ max: 1500 }).map((n) => 'x'.repeat(n)),
+)
+const hostile = fc.oneof(
+  fc.nat({ max: 1000 }).map((d) => ({
+    kind: 'junk' as const,
+    make: () => `${'['.repeat(d)}${']'.repeat(d)}`,
+  })),
+  fc.nat({ max: 900 }).map((d) => ({
+    kind: 'event' as const,
+    make: () =>
+      eventJson('document_signed').replace('}', `,"n":${'{"a":'.repeat(d)}1${'}'.repeat(d)}}`),
+  })),
+  fc.nat({ max: 1000 }).map((n) => ({
+    kind: 'junk' as const,
+    make: () => JSON.stringify(Array.from({ length: n }, () => 0)),
+  })),
+  fc.record({ token: hostileField, timestamp: hostileField }).map(({ token, timestamp }) => ({
+    kind: 'event' as const,
+    make: () =>
+      JSON.stringify({ event: 'document_signed', document_token: `${nonce++}${token}`, timestamp }),
+  })),
+  hostileField.map((name) => ({
+    kind: 'unknown' as const,
+    make: () => eventJson(`e${name}`),
+  })),
+)
+
 const body = fc.oneof(
+  { weight: 2, arbitrary: hostile },
   {
     weight: 4,
     arbitrary: fc

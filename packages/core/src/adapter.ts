@@ -8,6 +8,8 @@ export { type BodySource, type ConsumedBody, consumedBody } from './body.js'
 export { getHeader } from './headers.js'
 export {
   createListenerRegistry,
+  eventCallbackNames,
+  isEventCallbackName,
   type ListenerRegistry,
 } from './listeners.js'
 export { pathMatches } from './path.js'

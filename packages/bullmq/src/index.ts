@@ -1,0 +1,9 @@
+export { type InklessJobData, jobIdOf } from './job.js'
+export { type InklessQueueOptions, inklessQueue, type QueueLike } from './queue.js'
+export {
+  createInklessWorker,
+  type InklessWorker,
+  type InklessWorkerOptions,
+  type JobContext,
+  type JobErrorContext,
+} from './worker.js'

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto'
+import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
+import type { BackoffOptions, JobsOptions } from 'bullmq'
+import { type InklessJobData, jobIdOf } from './job.js'
+
+/** The part of a BullMQ `Queue` the receiver uses. */
+export interface QueueLike {
+  add(name: string, data: InklessJobData, opts: JobsOptions): Promise<unknown>
+  getJob(id: string): Promise<{ readonly data: { readonly receipt?: unknown } } | undefined>
+}
+
+export interface InklessQueueOptions {
+  /** An enqueue slower than this counts as an outage: 503, and Inkless retries. Default 2,000 ms. */
+  timeoutMs?: number
+  /** Runs of a job before it stays in the failed set. Default 8. */
+  attempts?: number
+  /** Wait between runs, as BullMQ takes it. Default exponential from 1 s: 1, 2, 4 … 64 s. */
+  backoff?: number | BackoffOptions
+  /**
+   * How long a processed delivery's job is kept, so that Inkless's late retries of it are
+   * answered `duplicate` instead of running again. Default 86,400 s (24 h).
+   */
+  dedupeWindowSeconds?: number
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback
+  if (!Number.isSafeInteger(resolved) || resolved <= 0) {
+    throw new TypeError(`inklessQueue: ${name} must be a positive integer`)
+  }
+  return resolved
+}
+
+/**
+ * The receiver's end of queue mode: `inklessWebhooks({ queue: inklessQueue(new Queue('inkless',
+ * { connection })) })`. A verified delivery becomes one job whose id derives from its dedupe
+ * key, so the same delivery reaching several receivers is stored once; the answer is 200 once
+ * Redis has stored it, 503 when Redis does not answer within `timeoutMs`.
+ */
+export function inklessQueue(queue: QueueLike, options: InklessQueueOptions = {}): DeliveryQueue {
+  const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, 2000)
+  const jobOptions: JobsOptions = {
+    attempts: positiveInteger('attempts', options.attempts, 8),
+    backoff: options.backoff ?? { type: 'exponential', delay: 1000 },
+    removeOnComplete: {
+      age: positiveInteger('dedupeWindowSeconds', options.dedupeWindowSeconds, 86_400),
+    },
+    // The failed set is the dead letter: kept until someone retries or removes the job.
+    removeOnFail: false,
+  }
+
+  const store = async (delivery: QueuedDelivery): Promise<'queued' | 'duplicate'> => {
+    const receipt = randomUUID()
+    const jobId = jobIdOf(delivery.dedupeKey)
+    await queue.add(delivery.event.event, { ...delivery, receipt }, { ...jobOptions, jobId })
+    // When the id exists, add() stores nothing yet returns a job built from our arguments
+    // (taskforcesh/bullmq#3214): the stored job's receipt says whose it is. A job already
+    // gone was stored by someone and processed since; either way the answer is 200.
+    const stored = await queue.getJob(jobId)
+    return stored !== undefined && stored.data.receipt !== receipt ? 'duplicate' : 'queued'
+  }
+
+  return {
+    enqueue: (delivery) =>
+      new Promise((resolve, reject) => {
+        // The client may queue commands while Redis is away; the request must not wait for
+        // that. An add that lands late is harmless: Inkless's retry finds its job, a duplicate.
+        const timer = setTimeout(
+          () => reject(new Error(`Redis did not store the job within ${timeoutMs} ms`)),
+          timeoutMs,
+        )
+        store(delivery)
+          .then(resolve, reject)
+          .finally(() => clearTimeout(timer))
+      }),
+  }
+}

@@ -1,0 +1,219 @@
+// Queue mode as deployed: receiver processes on different adapters and worker processes,
+// sharing one real redis-server. INKLESS_STRESS=1 (`pnpm stress`) runs the full-size plan
+// and prints the figures; the default run is smaller, to keep `pnpm test` quick.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { planEnvelopes } from '@inkless-webhooks/testing'
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { deliverAll } from './support/deliver.js'
+import { SECRET } from './support/deliveries.js'
+import { RedisServer } from './support/redis.js'
+
+const STRESS = process.env.INKLESS_STRESS === '1'
+// One envelope of two signers is 22 events; with 20% duplicates about 26 deliveries: 57
+// envelopes are 1,523 deliveries, 190 are 5,006. The fault tests take a third as many.
+const ENVELOPES = STRESS ? 190 : 57
+const FAULT_ENVELOPES = STRESS ? 190 : 20
+const OUTAGE_MS = STRESS ? 5000 : 2500
+const report = (line: string) => {
+  if (STRESS || process.env.DEBUG_FLEET) console.log(line)
+}
+
+let redis: RedisServer
+const children = new Set<Child>()
+beforeAll(async () => {
+  redis = await RedisServer.start()
+})
+afterEach(async () => {
+  await Promise.all([...children].map((c) => c.stop('SIGKILL')))
+  children.clear()
+})
+afterAll(async () => {
+  await redis.destroy()
+})
+
+let queues = 0
+
+/** A child process printing lines; `lines` keeps them all. */
+class Child {
+  readonly lines: string[] = []
+  private constructor(private readonly child: ChildProcess) {}
+
+  static async start(fixture: string, args: string[], env: Record<string, string>, ready: RegExp) {
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'fixtures', fixture), ...args],
+      {
+        env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    const started = new Child(child)
+    children.add(started)
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`${fixture} exited with ${code}`)))
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        started.lines.push(line)
+        if (ready.test(line)) resolve()
+      })
+    })
+    return started
+  }
+
+  get url() {
+    const port = this.lines.find((l) => l.startsWith('listening '))?.slice(10)
+    return `http://127.0.0.1:${port}/webhook`
+  }
+
+  /** The second word of each line starting with `word`. */
+  said(word: string): string[] {
+    return this.lines.filter((l) => l.startsWith(`${word} `)).map((l) => l.split(' ')[1] as string)
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM') {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    const exited = once(this.child, 'exit')
+    this.child.kill(signal)
+    await exited
+  }
+}
+
+/** Two receivers and two workers on one fresh queue. */
+async function fleet(adapters: [string, string], server: RedisServer, workerEnv = {}) {
+  const env = { REDIS_URL: server.url, QUEUE: `fleet-${++queues}` }
+  const [receivers, workers] = await Promise.all([
+    Promise.all(adapters.map((a) => Child.start('bullmq-receiver.mjs', [a], env, /^listening /))),
+    Promise.all(
+      [1, 2].map(() => Child.start('bullmq-worker.mjs', [], { ...env, ...workerEnv }, /^ready$/)),
+    ),
+  ])
+  return {
+    receivers,
+    workers,
+    urls: () => receivers.map((r) => r.url),
+    /** How many times each dedupe key was handled, over every worker. */
+    handled: () => {
+      const counts = new Map<string, number>()
+      for (const key of workers.flatMap((w) => w.said('handled'))) {
+        counts.set(key, (counts.get(key) ?? 0) + 1)
+      }
+      return counts
+    },
+  }
+}
+
+// The same plan sizes on every run: a seeded random source (mulberry32).
+function seeded(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const plan = (envelopes: number) => {
+  const deliveries = planEnvelopes({
+    envelopes,
+    signers: 2,
+    duplicates: 0.2,
+    shuffle: true,
+    random: seeded(envelopes),
+  })
+  return {
+    bodies: deliveries.map((d) => d.body),
+    unique: new Set(deliveries.map((d) => d.body)).size,
+  }
+}
+
+describe('queue mode across processes', { timeout: 120_000 }, () => {
+  it(`${STRESS ? '5,000' : '1,500'} shuffled deliveries, 20% duplicates, to express and fastify receivers, two workers: each event processed once, every answer 200`, async () => {
+    const f = await fleet(['express', 'fastify'], redis)
+    const { bodies, unique } = plan(ENVELOPES)
+    expect(bodies.length).toBeGreaterThanOrEqual(STRESS ? 5000 : 1500)
+    const started = performance.now()
+    const statuses = await deliverAll(bodies, f.urls, { concurrency: 64 })
+    const acked = performance.now()
+    await vi.waitFor(() => expect(f.handled().size).toBe(unique), {
+      timeout: 60_000,
+      interval: 100,
+    })
+    const drained = performance.now()
+    expect([...statuses.keys()]).toEqual([200])
+    expect(Math.max(...f.handled().values())).toBe(1)
+    expect(f.workers.every((w) => w.said('handled').length > 0)).toBe(true)
+    report(
+      `fleet: ${bodies.length} deliveries (${unique} unique) acked in ${Math.round(acked - started)} ms, all processed after ${Math.round(drained - started)} ms; per worker ${f.workers.map((w) => w.said('handled').length).join('/')}`,
+    )
+  })
+
+  it('a worker SIGKILLed mid-run: every event processed; only jobs it had in flight run twice', async () => {
+    // Stall detection within a second or two instead of BullMQ's default 30 s lock.
+    const f = await fleet(['node', 'express'], redis, { HANDLER_MS: '300', LOCK_MS: '2000' })
+    const { bodies, unique } = plan(FAULT_ENVELOPES)
+    const sending = deliverAll(bodies, f.urls, { concurrency: 64 })
+    const [doomed, survivor] = f.workers as [Child, Child]
+    const running = () => doomed.said('start').length - doomed.said('completed').length
+    await vi.waitFor(
+      () => {
+        expect(doomed.said('completed').length).toBeGreaterThan(unique / 8)
+        expect(running()).toBeGreaterThanOrEqual(8)
+      },
+      { timeout: 30_000, interval: 5 },
+    )
+    await doomed.stop('SIGKILL')
+    const completed = new Set(doomed.said('completed'))
+    const inFlight = new Set(doomed.said('start').filter((id) => !completed.has(id)))
+    expect([...(await sending).keys()]).toEqual([200])
+    await vi.waitFor(() => expect(f.handled().size).toBe(unique), {
+      timeout: 60_000,
+      interval: 100,
+    })
+
+    // Runs that started twice: the killed worker's jobs, taken over after stall detection.
+    const starts = [...doomed.said('start'), ...survivor.said('start')]
+    const restarted = new Set(starts.filter((id, i) => starts.indexOf(id) !== i))
+    // Handlers that ran to the end twice: killed after the handler, before BullMQ recorded it.
+    const twice = [...doomed.lines, ...survivor.lines]
+      .filter((l) => l.startsWith('handled '))
+      .map((l) => l.split(' '))
+      .filter(([, key]) => (f.handled().get(key as string) ?? 0) > 1)
+      .map(([, , jobId]) => jobId as string)
+    expect(inFlight.size).toBeLessThanOrEqual(16) // the killed worker's concurrency
+    expect(restarted.size).toBeGreaterThan(0)
+    expect([...restarted].filter((id) => !inFlight.has(id))).toEqual([])
+    expect(twice.filter((id) => !inFlight.has(id))).toEqual([])
+    expect(Math.max(...f.handled().values())).toBeLessThanOrEqual(2)
+    report(
+      `SIGKILL: ${bodies.length} deliveries, ${unique} unique; the killed worker had ${inFlight.size} jobs in flight: ${restarted.size} re-run by the survivor, ${new Set(twice).size} of those ran their handler to the end twice`,
+    )
+  })
+
+  it(`Redis stopped for ${OUTAGE_MS / 1000} s while sending: 503s meanwhile, then every event processed exactly once`, async () => {
+    const own = await RedisServer.start()
+    onTestFinished(() => own.destroy())
+    const f = await fleet(['koa', 'fetch'], own)
+    const { bodies, unique } = plan(FAULT_ENVELOPES)
+    const sending = deliverAll(bodies, f.urls, { concurrency: 64 })
+    await vi.waitFor(() => expect(f.handled().size).toBeGreaterThan(unique / 4), {
+      timeout: 30_000,
+      interval: 20,
+    })
+    await own.stop()
+    await new Promise((r) => setTimeout(r, OUTAGE_MS))
+    await own.start()
+    const statuses = await sending
+    await vi.waitFor(() => expect(f.handled().size).toBe(unique), {
+      timeout: 60_000,
+      interval: 100,
+    })
+    expect(statuses.get(503)).toBeGreaterThan(0)
+    expect([...statuses.keys()].sort()).toEqual([200, 503])
+    expect(Math.max(...f.handled().values())).toBe(1)
+    report(
+      `outage: ${bodies.length} deliveries, ${unique} unique, answers ${JSON.stringify(Object.fromEntries(statuses))}`,
+    )
+  })
+})

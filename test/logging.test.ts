@@ -1,0 +1,243 @@
+import { once } from 'node:events'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
+import type { DedupeStore, InklessWebhooksOptions } from '@inkless-webhooks/core'
+import { inklessWebhooks as expressWebhooks } from '@inkless-webhooks/express'
+import { inklessWebhooks as fastifyWebhooks } from '@inkless-webhooks/fastify'
+import { inklessWebhooks as koaWebhooks } from '@inkless-webhooks/koa'
+import express from 'express'
+import Fastify from 'fastify'
+import Koa from 'koa'
+import { pino } from 'pino'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { eventBody, signed } from './support/deliveries.js'
+import { send } from './support/http.js'
+
+// Markers that must never reach a log line: the webhook secret, and a field of the body.
+const SECRET = 'whsec_never_logged_4f7d2a9c'
+const BODY_MARKER = 'BODY_MARKER_c0ffee'
+const body = (event = 'document_signed') => eventBody(event, { note: BODY_MARKER })
+
+/** A pino logger writing NDJSON to memory, as it would to a file or a log shipper. */
+function memoryLog() {
+  const output: string[] = []
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      output.push(String(chunk))
+      done()
+    },
+  })
+  const records = () =>
+    output
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+  return { stream, output, records, logger: pino({ level: 'debug' }, stream) }
+}
+
+const failingStore: DedupeStore = {
+  claim: async () => {
+    throw new Error('ECONNREFUSED 127.0.0.1:6379')
+  },
+  complete: () => {},
+  release: () => {},
+}
+
+/**
+ * One app, three webhook routes sharing a logger: handlers that throw, a secret pasted with
+ * a trailing newline (the signature diagnostic), and a dedupe store that is down.
+ */
+const routes = (common: InklessWebhooksOptions) => ({
+  '/webhook': {
+    ...common,
+    secret: SECRET,
+    onDocumentSigned: () => {
+      throw new Error('CRM unreachable')
+    },
+  },
+  '/misconfigured': { ...common, secret: `${SECRET}\n`, onEvent: () => {} },
+  '/store-down': { ...common, secret: SECRET, dedupe: failingStore, onEvent: () => {} },
+})
+
+const servers: Server[] = []
+async function listen(server: Server) {
+  servers.push(server)
+  if (!server.listening) await once(server, 'listening')
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+afterEach(async () => {
+  vi.restoreAllMocks()
+  for (const server of servers.splice(0)) {
+    server.close()
+    await once(server, 'close')
+  }
+})
+
+/** The same four requests against any app: a failing handler, a forgery, the two misconfigurations. */
+async function exercise(base: string) {
+  const event = body()
+  const statuses = [
+    (await send(`${base}/webhook`, { body: event, headers: signed(event, SECRET) })).status,
+    (await send(`${base}/webhook`, { body: event, headers: signed(event, 'whsec_forged') })).status,
+    (await send(`${base}/misconfigured`, { body: event, headers: signed(event, SECRET) })).status,
+    (await send(`${base}/store-down`, { body: event, headers: signed(event, SECRET) })).status,
+  ]
+  expect(statuses).toEqual([500, 401, 401, 503])
+}
+
+/** What every adapter must log for `exercise()`, whatever else the framework adds. */
+function expectReports(records: Record<string, unknown>[]) {
+  const ours = records.filter((r) => typeof r.code === 'string')
+  expect(ours.map((r) => [r.level, r.code, r.status, r.reason])).toEqual([
+    [50, 'handler_failed', 500, 'handler_failed'],
+    [40, 'signature_mismatch', 401, 'bad_signature'],
+    [50, 'store_unavailable', 503, 'store_unavailable'],
+  ])
+  const [handler, mismatch, store] = ours
+  expect(handler).toMatchObject({
+    event: 'document_signed',
+    listeners: ['onDocumentSigned'],
+    msg: '1 listener(s) failed for "document_signed": onDocumentSigned',
+    err: { type: 'InklessHandlerError', message: expect.any(String) },
+  })
+  expect(handler?.dedupeKey).toMatch(/^[\w-]{43}$/)
+  expect(mismatch?.msg).toMatch(/trim it/)
+  expect(store).toMatchObject({ event: 'document_signed', err: { message: expect.any(String) } })
+  expect(store?.dedupeKey).toBe(handler?.dedupeKey)
+}
+
+function expectNoSecrets(output: string[]) {
+  const text = output.join('')
+  expect(text.length).toBeGreaterThan(0)
+  expect(text).not.toContain(SECRET)
+  expect(text).not.toContain(BODY_MARKER)
+}
+
+describe('a given logger (pino)', () => {
+  it('Express: every report as a structured record; onError still called', async () => {
+    const log = memoryLog()
+    const onError = vi.fn()
+    const app = express()
+    for (const [path, options] of Object.entries(routes({ logger: log.logger, onError }))) {
+      app.post(path, expressWebhooks(options))
+    }
+    await exercise(await listen(app.listen(0, '127.0.0.1')))
+
+    expectReports(log.records())
+    expectNoSecrets(log.output)
+    expect(onError.mock.calls.map(([error]) => error.code)).toEqual([
+      'handler_failed',
+      'signature_mismatch',
+      'store_unavailable',
+    ])
+  })
+
+  it('Koa: the same records', async () => {
+    const log = memoryLog()
+    const app = new Koa()
+    for (const [path, options] of Object.entries(routes({ logger: log.logger }))) {
+      app.use(koaWebhooks({ ...options, path }))
+    }
+    await exercise(await listen(app.listen(0, '127.0.0.1')))
+
+    expectReports(log.records())
+    expectNoSecrets(log.output)
+  })
+
+  it('a body consumed by express.json() is one error record naming the fix', async () => {
+    const log = memoryLog()
+    const app = express()
+    app.use(express.json())
+    app.post('/webhook', expressWebhooks({ secret: SECRET, logger: log.logger }))
+    const base = await listen(app.listen(0, '127.0.0.1'))
+    const event = body()
+    for (let i = 0; i < 2; i++) {
+      expect(
+        (await send(`${base}/webhook`, { body: event, headers: signed(event, SECRET) })).status,
+      ).toBe(500)
+    }
+
+    expect(log.records().map((r) => [r.level, r.code, r.status, r.reason])).toEqual([
+      [50, 'body_consumed', 500, 'body_consumed'],
+    ])
+    expect(log.records()[0]?.msg).toMatch(/before express\.json\(\)/)
+    expectNoSecrets(log.output)
+  })
+})
+
+describe('Fastify', () => {
+  it("reports through request.log by default: the request's id on every record", async () => {
+    const log = memoryLog()
+    const app = Fastify({ logger: { stream: log.stream } })
+    for (const [path, options] of Object.entries(routes({}))) {
+      await app.register(fastifyWebhooks, { ...options, path })
+    }
+    await exercise(await app.listen({ port: 0, host: '127.0.0.1' }))
+
+    const records = log.records()
+    expectReports(records)
+    expectNoSecrets(log.output)
+    const reqIds = records.filter((r) => typeof r.code === 'string').map((r) => r.reqId)
+    expect(reqIds.every((id) => typeof id === 'string')).toBe(true)
+    expect(new Set(reqIds).size).toBe(3)
+    await app.close()
+  })
+
+  it('a given logger takes precedence over request.log', async () => {
+    const framework = memoryLog()
+    const given = memoryLog()
+    const app = Fastify({ logger: { stream: framework.stream } })
+    for (const [path, options] of Object.entries(routes({ logger: given.logger }))) {
+      await app.register(fastifyWebhooks, { ...options, path })
+    }
+    await exercise(await app.listen({ port: 0, host: '127.0.0.1' }))
+
+    expectReports(given.records())
+    expect(framework.records().filter((r) => typeof r.code === 'string')).toEqual([])
+    await app.close()
+  })
+})
+
+describe('without a logger', () => {
+  it('with onError only, nothing reaches the console', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const onError = vi.fn()
+    const app = express()
+    for (const [path, options] of Object.entries(routes({ onError }))) {
+      app.post(path, expressWebhooks(options))
+    }
+    await exercise(await listen(app.listen(0, '127.0.0.1')))
+
+    expect(onError).toHaveBeenCalledTimes(3)
+    expect([...error.mock.calls, ...warn.mock.calls]).toEqual([])
+  })
+
+  it('with neither, one console line per report; the error object only for errors', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const app = new Koa()
+    for (const [path, options] of Object.entries(routes({}))) {
+      app.use(koaWebhooks({ ...options, path }))
+    }
+    await exercise(await listen(app.listen(0, '127.0.0.1')))
+
+    expect(error.mock.calls.map(([line, err]) => [line, (err as Error).name])).toEqual([
+      [
+        '[inkless-webhooks] 1 listener(s) failed for "document_signed": onDocumentSigned',
+        'InklessHandlerError',
+      ],
+      [
+        '[inkless-webhooks] The dedupe store could not be reached; answered 503 so Inkless retries.',
+        'InklessWebhookError',
+      ],
+    ])
+    expect(warn.mock.calls).toHaveLength(1)
+    expect(warn.mock.calls[0]).toEqual([
+      expect.stringMatching(/^\[inkless-webhooks\] Signature mismatch/),
+    ])
+    expect(JSON.stringify([error.mock.calls, warn.mock.calls])).not.toContain(SECRET)
+  })
+})

@@ -95,11 +95,14 @@ describe.each(lingeringTargets)('$name', (target) => {
     const onEvent = vi.fn()
     app = await target.start({ secret: SECRET, onError: () => {}, onEvent })
     const url = app.url as string
+    // A write error is where Python's sendall raises BrokenPipe and the answer is never read.
     for (let i = 0; i < 3; i++) {
-      const { answer } = await sendAllThenRead(url, { bodyBytes: 8 * MiB })
+      const { answer, writeError } = await sendAllThenRead(url, { bodyBytes: 8 * MiB })
+      expect(writeError).toBeUndefined()
       expect(answer).toMatch(/^HTTP\/1\.1 413 /)
     }
-    const { answer } = await sendAllThenRead(url, { method: 'PUT', bodyBytes: 8 * MiB })
+    const { answer, writeError } = await sendAllThenRead(url, { method: 'PUT', bodyBytes: 8 * MiB })
+    expect(writeError).toBeUndefined()
     expect(answer).toMatch(/^HTTP\/1\.1 405 /)
     expect(onEvent).not.toHaveBeenCalled()
   })

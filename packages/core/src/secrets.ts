@@ -100,8 +100,12 @@ function cachedLookup(lookup: SecretLookup, cache: SecretCacheOptions): SecretsF
           : checkSecrets(found),
       )
     // A failed lookup is not remembered: the retry Inkless sends after the 503 looks again.
-    secrets.catch(() => entries.delete(tenant))
-    entries.set(tenant, { expiresAt: now + cache.ttlMs, secrets })
+    // (Unless a newer lookup replaced it meanwhile: that one stays.)
+    const entry = { expiresAt: now + cache.ttlMs, secrets }
+    secrets.catch(() => {
+      if (entries.get(tenant) === entry) entries.delete(tenant)
+    })
+    entries.set(tenant, entry)
     return secrets
   }
 }

@@ -12,6 +12,7 @@ import {
   type InklessEvent,
   type InklessEventName,
   type InklessEventOf,
+  type InklessRequest,
   type InklessResponse,
   type InklessUnknownEvent,
   type InklessVerificationRequest,
@@ -20,9 +21,12 @@ import {
   isInklessEventName,
   type ParseResult,
   parseEvent,
+  type QueuedDelivery,
   signPayload,
   verifySignature,
 } from '@inkless-webhooks/core'
+import * as otel from '@opentelemetry/api'
+import { pino } from 'pino'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
 
 type AllNames =
@@ -230,3 +234,41 @@ expectAssignable<DedupeStore>({
 })
 expectError(createInklessWebhooks({ dedupe: true }))
 expectNotAssignable<InklessWebhooksOptions['dedupe']>(true)
+
+// One endpoint for many Inkless accounts: the tenant names whose secret verifies the request.
+createInklessWebhooks({
+  tenant: (request) => {
+    expectType<InklessRequest>(request)
+    return request.url?.split('/')[2]
+  },
+  secret: async (tenant, request) => {
+    expectType<string>(tenant)
+    expectType<InklessRequest>(request)
+    return tenant === 'acme' ? ['whsec_old', 'whsec_new'] : undefined
+  },
+  secretCacheMs: 30_000,
+  onDocumentSigned: (_e, context) => expectType<string | undefined>(context.tenant),
+  onError: (_error, context) => expectType<string | undefined>(context.tenant),
+})
+createInklessWebhooks({ tenant: () => 'acme', secret: (tenant) => `whsec_${tenant}` })
+expectError(
+  createInklessWebhooks({ tenant: () => 'acme', secret: (tenant: number) => `${tenant}` }),
+)
+expectError(
+  createInklessWebhooks({ tenant: () => 'acme', secret: (_tenant: string, url: string) => url }),
+)
+expectError(createInklessWebhooks({ tenant: () => 'acme', secret: async () => 42 }))
+expectError(createInklessWebhooks({ tenant: () => 42 }))
+expectError(createInklessWebhooks({ secretCacheMs: '1m' }))
+
+// Logs: pino (and Fastify's request.log) as they are. Telemetry: the API module itself.
+createInklessWebhooks({ logger: pino() })
+expectError(createInklessWebhooks({ logger: { error: () => {} } }))
+createInklessWebhooks({ telemetry: false })
+createInklessWebhooks({ telemetry: { api: otel } })
+expectError(createInklessWebhooks({ telemetry: true }))
+expectError(createInklessWebhooks({ telemetry: { api: {} } }))
+expectError(createInklessWebhooks({ telemetry: otel }))
+
+declare const queued: QueuedDelivery
+expectType<string | undefined>(queued.traceparent)

@@ -1,8 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { execFile } from 'node:child_process'
 import { once } from 'node:events'
+import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import type { InklessWebhooks, QueuedDelivery } from '@inkless-webhooks/core'
 import { inklessWebhooks as nodeAdapter } from '@inkless-webhooks/node'
 import * as api from '@opentelemetry/api'
@@ -19,12 +24,15 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createInklessWebhooks } from '../packages/core/src/index.js'
+import { createInklessWebhooks, type InklessResponse } from '../packages/core/src/index.js'
+import { reasonOf } from '../packages/core/src/outcome.js'
+import * as answers from '../packages/core/src/responses.js'
 import * as web from '../packages/core/src/web.js'
 import { eventBody, handshakeBody, SECRET, signed } from './support/deliveries.js'
 import { send } from './support/http.js'
 
 const { context, metrics, trace, SpanKind, SpanStatusCode, ROOT_CONTEXT } = api
+const run = promisify(execFile)
 
 /** What @opentelemetry/context-async-hooks does: the active context follows async calls. */
 class AsyncLocalStorageContextManager implements api.ContextManager {
@@ -297,6 +305,19 @@ describe('traces', () => {
   })
 })
 
+it('every fixed non-2xx answer has a reason of its own', () => {
+  const fixed = Object.values(answers).filter(
+    (value): value is InklessResponse => typeof value === 'object' && value.status >= 300,
+  )
+  const reasons = fixed.map(reasonOf)
+  expect(fixed.length).toBeGreaterThan(10)
+  expect(new Set(reasons).size).toBe(fixed.length)
+  expect(reasons).not.toContain('bad_payload')
+  expect(reasons).not.toContain('body_consumed')
+  expect(reasonOf(answers.invalidPayload('x'))).toBe('bad_payload')
+  expect(reasonOf(answers.consumed('fix'))).toBe('body_consumed')
+})
+
 describe('metrics', () => {
   it('counts deliveries by event, outcome and reason; times each listener', async () => {
     const webhooks = createInklessWebhooks({
@@ -446,6 +467,46 @@ describe('builds', () => {
       await deliver(await serve(webhooks), eventBody('email_opened'))
     }
     expect(deliverySpans()).toHaveLength(2)
+  })
+
+  it('without @opentelemetry/api installed, both builds load and answer', async () => {
+    // A copy of the package where nothing can resolve the API, as in an app without it.
+    const root = await mkdtemp(join(tmpdir(), 'inkless-no-otel-'))
+    // pnpm sets NODE_PATH to its store, from which anything resolves.
+    const { NODE_PATH: _, ...env } = process.env
+    try {
+      const pkg = join(root, 'node_modules/@inkless-webhooks/core')
+      await cp(join(import.meta.dirname, '../packages/core/dist'), join(pkg, 'dist'), {
+        recursive: true,
+      })
+      await cp(
+        join(import.meta.dirname, '../packages/core/package.json'),
+        join(pkg, 'package.json'),
+      )
+      const script = (load: string) =>
+        `${load}; const w = createInklessWebhooks({ secret: 's', onEvent() {} }); w.handle({ method: 'POST', headers: { 'x-inkless-signature': signPayload('{"event":"link_viewed","document_token":"t","timestamp":"2026-03-11T23:25:31Z"}', 's') }, rawBody: '{"event":"link_viewed","document_token":"t","timestamp":"2026-03-11T23:25:31Z"}' }).then((r) => console.log(r.status))`
+      for (const [flag, load] of [
+        [
+          '--input-type=module',
+          "import { createInklessWebhooks, signPayload } from '@inkless-webhooks/core'",
+        ],
+        [
+          '--input-type=commonjs',
+          "const { createInklessWebhooks, signPayload } = require('@inkless-webhooks/core')",
+        ],
+      ] as const) {
+        const { stdout } = await run(process.execPath, [flag, '-e', script(load)], {
+          cwd: root,
+          env,
+        })
+        expect(stdout.trim()).toBe('200')
+      }
+      await expect(
+        run(process.execPath, ['-e', "require.resolve('@opentelemetry/api')"], { cwd: root, env }),
+      ).rejects.toThrow(/Cannot find module/)
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
   })
 
   it('the Web Crypto build records only with the API passed as { api }', async () => {

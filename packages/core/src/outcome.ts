@@ -26,11 +26,8 @@ const REASONS = new Map<InklessResponse, string>([
 /** Why a request was not processed; undefined for a 2xx. */
 export function reasonOf(response: InklessResponse): string | undefined {
   if (response.status < 300) return undefined
-  // The two answers built per request: `invalidPayload(…)` (400) and `consumed(…)` (500).
-  return (
-    REASONS.get(response) ??
-    (response.status === 400 ? 'bad_payload' : response.status === 500 ? 'body_consumed' : 'other')
-  )
+  // Else one of the two answers built per request: `invalidPayload(…)` or `consumed(…)`.
+  return REASONS.get(response) ?? (response.status === 400 ? 'bad_payload' : 'body_consumed')
 }
 
 export function outcomeOf(response: InklessResponse, queued: boolean): Outcome {

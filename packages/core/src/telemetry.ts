@@ -241,12 +241,12 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
     }
   }
 
-  /** The store, its calls timed while a meter provider is registered. */
+  /** The store, its calls timed while a meter provider is registered (as of the last begin). */
   const timedStore = (store: DedupeStore): DedupeStore => {
     const timed =
       <R>(operation: string, call: (key: string) => R) =>
       (key: string): R => {
-        const metrics = currentInstruments()
+        const metrics = instruments
         if (metrics === undefined) return call(key)
         const started = performance.now()
         return measured(

@@ -1,0 +1,6 @@
+/**
+ * Load and fuzz tests run a bounded size in `pnpm test`, and their full size under
+ * `pnpm stress` (INKLESS_STRESS=1). `full` and `quick` are the two sizes.
+ */
+export const stress = process.env.INKLESS_STRESS === '1'
+export const size = (full: number, quick: number) => (stress ? full : quick)

@@ -1,21 +1,26 @@
-// HTTP benchmarks on 127.0.0.1: each adapter against its own framework's hand-written
-// raw-body + HMAC route, and the node adapter against @octokit/webhooks' node middleware.
-// Servers run in child processes (one at a time); autocannon loads them from this process.
-// `node bench/http.mjs [--json] [--duration S] [--rounds N]`
-import { fork } from 'node:child_process'
+// HTTP benchmarks on 127.0.0.1: each adapter, with default options (in-memory dedupe on) and
+// with dedupe off, against its own framework's hand-written raw-body + HMAC + JSON.parse
+// route; the node adapter against @octokit/webhooks' node middleware; the fetch adapter under
+// Bun.serve against a hand-written Bun route. Every request carries a distinct body (so
+// dedupe never short-cuts one). Servers run in child processes, one at a time; lib.mjs's
+// load() drives them from this process. Besides req/s, each server reports its own CPU time
+// (process.cpuUsage) per request served: the load generator shares the two cores, so CPU
+// per request is the steadier figure.
+// `node bench/http.mjs [--json] [--duration S] [--rounds N] [--only WORD] [--cpu-prof]`
+// (--cpu-prof writes each server's profile, Node's or Bun's, to .tmp/cpu-prof)
+import { spawn } from 'node:child_process'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { fmt, machine, median, table } from './lib.mjs'
+import { fmt, load, machine, median, table } from './lib.mjs'
 
 const SECRET = 'whsec_bench_http_4f1a'
-const BODY = JSON.stringify({
-  event: 'document_signed',
-  secure_link_id: 271,
-  document_token: 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6',
-  timestamp: '2026-03-11T23:25:31Z',
-})
+
+/** The 135-byte document_signed body, with a distinct 32-hex-digit document_token per `n`. */
+const bodyOf = (n) =>
+  `{"event":"document_signed","secure_link_id":271,"document_token":"${n.toString(16).padStart(32, '0')}","timestamp":"2026-03-11T23:25:31Z"}`
 
 // ---- servers (child role) -------------------------------------------------------------
 
@@ -39,39 +44,72 @@ function handWritten(raw, signature) {
   return 200
 }
 
-const options = { secret: SECRET, dedupe: false, onDocumentSigned }
+const listen = async (server) => {
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return server.address().port
+}
 
-const servers = {
-  async 'node adapter'() {
+/** Each framework's server around an inkless adapter built from `options`. */
+const adapters = {
+  async node(options) {
     const { inklessWebhooks } = await import('@inkless-webhooks/node')
-    return createServer(inklessWebhooks({ path: '/webhook', ...options }))
+    return listen(createServer(inklessWebhooks({ path: '/webhook', ...options })))
   },
-  async 'node hand-written'() {
-    return createServer((req, res) => {
-      const chunks = []
-      req.on('data', (c) => chunks.push(c))
-      req.on('end', () => {
-        const status = handWritten(Buffer.concat(chunks), req.headers['x-inkless-signature'])
-        res
-          .writeHead(status, { 'content-type': 'text/plain' })
-          .end(status === 200 ? 'ok' : 'invalid')
-      })
-    })
-  },
-  async 'node @octokit/webhooks middleware'() {
-    const { Webhooks, createNodeMiddleware } = await import('@octokit/webhooks')
-    const webhooks = new Webhooks({ secret: SECRET })
-    webhooks.onAny(onDocumentSigned)
-    return createServer(createNodeMiddleware(webhooks, { path: '/webhook' }))
-  },
-  async 'express adapter'() {
+  async express(options) {
     const { default: express } = await import('express')
     const { inklessWebhooks } = await import('@inkless-webhooks/express')
     const app = express()
     app.post('/webhook', inklessWebhooks(options))
-    return createServer(app)
+    return listen(createServer(app))
   },
-  async 'express hand-written'() {
+  async fastify(options) {
+    const { default: Fastify } = await import('fastify')
+    const { inklessWebhooks } = await import('@inkless-webhooks/fastify')
+    const app = Fastify()
+    await app.register(inklessWebhooks, { path: '/webhook', ...options })
+    await app.ready()
+    return listen(app.server)
+  },
+  async koa(options) {
+    const { default: Koa } = await import('koa')
+    const { inklessWebhooks } = await import('@inkless-webhooks/koa')
+    const app = new Koa()
+    app.use(inklessWebhooks({ path: '/webhook', ...options }))
+    return listen(createServer(app.callback()))
+  },
+  async 'hono (fetch adapter)'(options) {
+    const { Hono } = await import('hono')
+    const { serve } = await import('@hono/node-server')
+    const { inklessWebhooks } = await import('@inkless-webhooks/fetch')
+    const app = new Hono()
+    app.post('/webhook', inklessWebhooks(options))
+    return listen(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }))
+  },
+  async 'bun (fetch adapter)'(options) {
+    const { inklessWebhooks } = await import('@inkless-webhooks/fetch')
+    const webhook = inklessWebhooks(options)
+    return Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: webhook }).port
+  },
+}
+
+/** The same frameworks' routes written by hand. */
+const handWrittenRoutes = {
+  async node() {
+    return listen(
+      createServer((req, res) => {
+        const chunks = []
+        req.on('data', (c) => chunks.push(c))
+        req.on('end', () => {
+          const status = handWritten(Buffer.concat(chunks), req.headers['x-inkless-signature'])
+          res
+            .writeHead(status, { 'content-type': 'text/plain' })
+            .end(status === 200 ? 'ok' : 'invalid')
+        })
+      }),
+    )
+  },
+  async express() {
     const { default: express } = await import('express')
     const app = express()
     app.post('/webhook', express.raw({ type: '*/*' }), (req, res) => {
@@ -81,17 +119,9 @@ const servers = {
         .type('text/plain')
         .send(status === 200 ? 'ok' : 'invalid')
     })
-    return createServer(app)
+    return listen(createServer(app))
   },
-  async 'fastify adapter'() {
-    const { default: Fastify } = await import('fastify')
-    const { inklessWebhooks } = await import('@inkless-webhooks/fastify')
-    const app = Fastify()
-    await app.register(inklessWebhooks, { path: '/webhook', ...options })
-    await app.ready()
-    return app.server
-  },
-  async 'fastify hand-written'() {
+  async fastify() {
     const { default: Fastify } = await import('fastify')
     const app = Fastify()
     await app.register(async (child) => {
@@ -107,16 +137,9 @@ const servers = {
       })
     })
     await app.ready()
-    return app.server
+    return listen(app.server)
   },
-  async 'koa adapter'() {
-    const { default: Koa } = await import('koa')
-    const { inklessWebhooks } = await import('@inkless-webhooks/koa')
-    const app = new Koa()
-    app.use(inklessWebhooks({ path: '/webhook', ...options }))
-    return createServer(app.callback())
-  },
-  async 'koa hand-written'() {
+  async koa() {
     const { default: Koa } = await import('koa')
     const app = new Koa()
     app.use(async (ctx) => {
@@ -128,18 +151,9 @@ const servers = {
       ctx.type = 'text/plain'
       ctx.body = status === 200 ? 'ok' : 'invalid'
     })
-    return createServer(app.callback())
+    return listen(createServer(app.callback()))
   },
-  async 'hono (fetch adapter)'() {
-    const { Hono } = await import('hono')
-    const { serve } = await import('@hono/node-server')
-    const { inklessWebhooks } = await import('@inkless-webhooks/fetch')
-    const webhook = inklessWebhooks(options)
-    const app = new Hono()
-    app.post('/webhook', (c) => webhook(c.req.raw))
-    return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
-  },
-  async 'hono hand-written'() {
+  async hono() {
     const { Hono } = await import('hono')
     const { serve } = await import('@hono/node-server')
     const app = new Hono()
@@ -148,18 +162,60 @@ const servers = {
       const status = handWritten(raw, c.req.header('x-inkless-signature'))
       return c.text(status === 200 ? 'ok' : 'invalid', status)
     })
-    return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+    return listen(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }))
+  },
+  async bun() {
+    return Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      async fetch(request) {
+        const raw = Buffer.from(await request.arrayBuffer())
+        const status = handWritten(raw, request.headers.get('x-inkless-signature'))
+        return new Response(status === 200 ? 'ok' : 'invalid', {
+          status,
+          headers: { 'content-type': 'text/plain' },
+        })
+      },
+    }).port
   },
 }
 
+const options = { secret: SECRET, onDocumentSigned }
+const DEDUPE_OFF = ', dedupe off'
+const servers = {
+  async 'node @octokit/webhooks middleware'() {
+    const { Webhooks, createNodeMiddleware } = await import('@octokit/webhooks')
+    const webhooks = new Webhooks({ secret: SECRET })
+    webhooks.onAny(onDocumentSigned)
+    return listen(createServer(createNodeMiddleware(webhooks, { path: '/webhook' })))
+  },
+}
+for (const [framework, start] of Object.entries(adapters)) {
+  const name = framework.includes('adapter') ? framework : `${framework} adapter`
+  servers[name] = () => start(options)
+  servers[name + DEDUPE_OFF] = () => start({ ...options, dedupe: false })
+}
+for (const [framework, start] of Object.entries(handWrittenRoutes))
+  servers[`${framework} hand-written`] = start
+
 if (process.argv[2] === '--serve') {
-  const server = await servers[process.argv[3]]()
-  if (!server.listening) server.listen(0, '127.0.0.1')
-  if (!server.listening) await once(server, 'listening')
-  process.send({ port: server.address().port })
-  process.on('message', (m) => {
-    if (m === 'count') process.send({ handled })
-  })
+  // Answers the parent over stdin/stdout (the same under Node and Bun): the port, then the
+  // CPU time and handler calls between 'start' and 'stop'. Exits when stdin closes, so
+  // --cpu-prof gets to write its profile.
+  const reply = (message) => process.stdout.write(`${JSON.stringify(message)}\n`)
+  reply({ port: await servers[process.argv[3]]() })
+  let since
+  createInterface({ input: process.stdin })
+    .on('line', (command) => {
+      if (command === 'start') {
+        since = { cpu: process.cpuUsage(), handled }
+        reply({})
+      } else if (command === 'stop') {
+        const { user, system } = process.cpuUsage(since.cpu)
+        reply({ handled: handled - since.handled, cpuMicros: user + system })
+      }
+    })
+    .on('close', () => process.exit(0))
 } else {
   await main()
 }
@@ -167,54 +223,81 @@ if (process.argv[2] === '--serve') {
 // ---- load generator (parent) -----------------------------------------------------------
 
 async function main() {
-  const { default: autocannon } = await import('autocannon')
   const json = process.argv.includes('--json')
   const arg = (name, fallback) => {
     const i = process.argv.indexOf(name)
-    return i === -1 ? fallback : Number(process.argv[i + 1])
+    return i === -1 ? fallback : process.argv[i + 1]
   }
-  const duration = arg('--duration', 4)
-  const rounds = arg('--rounds', 3)
-  const signature = createHmac('sha256', SECRET).update(BODY).digest('base64')
-  const inklessHeaders = {
+  const duration = Number(arg('--duration', 3))
+  const rounds = Number(arg('--rounds', 3))
+  const only = arg('--only', '')
+  const cpuProf = process.argv.includes('--cpu-prof')
+  const bun = fileURLToPath(new URL('../node_modules/.bin/bun', import.meta.url))
+  const here = fileURLToPath(import.meta.url)
+
+  let sequence = 0
+  const hmac = (body, encoding) => createHmac('sha256', SECRET).update(body).digest(encoding)
+  const inkless = (body) => ({
     'content-type': 'application/json',
-    'x-inkless-signature': signature,
+    'x-inkless-signature': hmac(body, 'base64'),
     'x-inkless-alg': 'SHA256',
-  }
-  const octokitHeaders = {
+  })
+  const octokit = (body) => ({
     'content-type': 'application/json',
     'x-github-event': 'ping',
     'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
-    'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(BODY).digest('hex')}`,
-  }
+    'x-hub-signature-256': `sha256=${hmac(body, 'hex')}`,
+  })
 
   async function measure(name) {
-    const child = fork(fileURLToPath(import.meta.url), ['--serve', name], { stdio: 'inherit' })
+    const command = name.startsWith('bun ') ? bun : process.execPath
+    const flags = cpuProf
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-dir=.tmp/cpu-prof',
+          `--cpu-prof-name=${name.replace(/\W+/g, '-')}.cpuprofile`,
+        ]
+      : []
+    const child = spawn(command, [...flags, here, '--serve', name], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+    const ask = async (message) => {
+      if (message) child.stdin.write(`${message}\n`)
+      const { value, done } = await replies.next()
+      if (done) throw new Error(`${name}: the server exited`)
+      return JSON.parse(value)
+    }
     try {
-      const [{ port }] = await once(child, 'message')
-      const headers = name.includes('octokit') ? octokitHeaders : inklessHeaders
+      const { port } = await ask()
+      const signed = name.includes('octokit') ? octokit : inkless
       const run = (seconds) =>
-        autocannon({
-          url: `http://127.0.0.1:${port}/webhook`,
-          method: 'POST',
-          headers,
-          body: BODY,
+        load({
+          port,
           connections: 32,
-          pipelining: 1,
-          duration: seconds,
+          seconds,
+          next: () => {
+            const body = bodyOf(sequence++)
+            return { method: 'POST', path: '/webhook', headers: signed(body), body }
+          },
         })
       await run(1) // warm-up
+      await ask('start')
       const result = await run(duration)
-      child.send('count')
-      const [{ handled: calls }] = await once(child, 'message')
-      const non2xx = result.non2xx + result.errors + result.timeouts
-      if (calls < result.requests.total - non2xx)
-        throw new Error(
-          `${name}: the handler ran ${calls} times for ${result.requests.total} requests`,
-        )
-      return { rps: result.requests.average, non2xx }
+      const { handled: calls, cpuMicros } = await ask('stop')
+      const ok = Object.entries(result.statuses)
+        .filter(([status]) => status.startsWith('2'))
+        .reduce((sum, [, n]) => sum + n, 0)
+      const non2xx = result.answered - ok + result.errors
+      // Every body is distinct, so every 2xx must have run the handler (no dedupe short-cut).
+      if (calls < ok)
+        throw new Error(`${name}: the handler ran ${calls} times for ${ok} 2xx answers`)
+      return { rps: result.rps, cpu: cpuMicros / result.answered, non2xx }
     } finally {
-      child.kill()
+      child.stdin.end()
+      const timer = setTimeout(() => child.kill(), 5_000)
+      if (child.exitCode === null) await once(child, 'exit')
+      clearTimeout(timer)
     }
   }
 
@@ -225,48 +308,67 @@ async function main() {
     ['fastify adapter', 'fastify hand-written'],
     ['koa adapter', 'koa hand-written'],
     ['hono (fetch adapter)', 'hono hand-written'],
+    ['bun (fetch adapter)', 'bun hand-written'],
   ]
+    .filter(([candidate]) => candidate.includes(only))
+    .flatMap(([candidate, baseline]) => [
+      [candidate, baseline],
+      [candidate + DEDUPE_OFF, baseline],
+    ])
   const names = [...new Set(pairs.flat())]
-  const samples = new Map(names.map((n) => [n, []]))
-  const errors = new Map(names.map((n) => [n, 0]))
+  const samples = new Map(names.map((n) => [n, { rps: [], cpu: [], non2xx: 0 }]))
   for (let round = 0; round < rounds; round++) {
     // Alternate the order each round so neither side of a pair always runs first.
     const order = round % 2 === 0 ? names : [...names].reverse()
     for (const name of order) {
-      const { rps, non2xx } = await measure(name)
-      samples.get(name).push(rps)
-      errors.set(name, errors.get(name) + non2xx)
+      const { rps, cpu, non2xx } = await measure(name)
+      const s = samples.get(name)
+      s.rps.push(rps)
+      s.cpu.push(cpu)
+      s.non2xx += non2xx
     }
   }
-  const rps = new Map([...samples].map(([n, s]) => [n, median(s)]))
+  const figures = Object.fromEntries(
+    [...samples].map(([n, s]) => [n, { rps: median(s.rps), cpuMicros: median(s.cpu) }]),
+  )
   const result = {
     machine: machine(),
     settings: {
       duration,
       rounds,
       connections: 32,
-      body: `${Buffer.byteLength(BODY)} B document_signed`,
-      dedupe: false,
+      body: '135 B document_signed, distinct per request',
     },
-    rps: Object.fromEntries(rps),
-    non2xx: Object.fromEntries(errors),
-    ratios: pairs.map(([a, b]) => ({ candidate: a, baseline: b, ratio: rps.get(a) / rps.get(b) })),
+    servers: figures,
+    non2xx: Object.fromEntries([...samples].map(([n, s]) => [n, s.non2xx])),
+    ratios: pairs.map(([candidate, baseline]) => ({
+      candidate,
+      baseline,
+      rps: figures[candidate].rps / figures[baseline].rps,
+      // Baseline CPU per request over the candidate's: above 1, the adapter spends less.
+      cpuEfficiency: figures[baseline].cpuMicros / figures[candidate].cpuMicros,
+    })),
   }
   if (json) {
     console.log(JSON.stringify(result, null, 2))
     return
   }
-  const rows = [['candidate', 'baseline', 'candidate req/s', 'baseline req/s', 'ratio']]
-  for (const { candidate, baseline, ratio } of result.ratios) {
+  const rows = [
+    ['candidate', 'baseline', 'req/s', 'req/s ratio', 'CPU µs/request', 'CPU efficiency'],
+  ]
+  for (const { candidate, baseline, rps, cpuEfficiency } of result.ratios) {
+    const c = figures[candidate]
+    const b = figures[baseline]
     rows.push([
       candidate,
       baseline,
-      fmt(rps.get(candidate)),
-      fmt(rps.get(baseline)),
-      ratio.toFixed(2),
+      `${fmt(c.rps)} / ${fmt(b.rps)}`,
+      rps.toFixed(2),
+      `${c.cpuMicros.toFixed(1)} / ${b.cpuMicros.toFixed(1)}`,
+      cpuEfficiency.toFixed(2),
     ])
   }
   console.log(
-    `# HTTP benchmarks\n\n${result.machine}; autocannon, 32 connections, ${duration} s per run after a 1 s warm-up, median of ${rounds} rounds, ${result.settings.body}, adapters with dedupe off (every request runs the handler).\n\n${table(rows)}\n\nnon-2xx answers: ${JSON.stringify(result.non2xx)}\n`,
+    `# HTTP benchmarks\n\n${result.machine}; 32 keep-alive connections, ${duration} s per run after a 1 s warm-up, median of ${rounds} rounds, ${result.settings.body}. Adapters with default options (in-memory dedupe on), then with dedupe off; baselines are hand-written raw-body + HMAC + JSON.parse routes on the same framework. req/s and CPU µs/request (the server's own CPU time per request) read candidate / baseline; CPU efficiency is baseline ÷ candidate CPU per request (above 1: the adapter spends less).\n\n${table(rows)}\n\nnon-2xx answers: ${JSON.stringify(result.non2xx)}\n`,
   )
 }

@@ -8,7 +8,7 @@ import { machine } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const sections = []
-for (const script of ['micro.mjs', 'forgery.mjs', 'http.mjs', 'memory.mjs']) {
+for (const script of ['micro.mjs', 'forgery.mjs', 'http.mjs', 'memory.mjs', 'telemetry.mjs']) {
   console.error(`running bench/${script}…`)
   const output = execFileSync(process.execPath, [join(here, script)], {
     encoding: 'utf8',

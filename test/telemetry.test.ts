@@ -375,6 +375,8 @@ describe('metrics', () => {
       ]),
     )
     expect(points(await collected('inkless.webhook.deliveries'))).toHaveLength(4)
+    // The default in-memory store is not timed: it answers in microseconds.
+    expect(await collected('inkless.dedupe.duration')).toBeUndefined()
 
     const handlers = (await collected('inkless.webhook.handler.duration')) as HistogramMetricData
     expect(handlers.descriptor.unit).toBe('s')

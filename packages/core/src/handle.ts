@@ -59,7 +59,8 @@ export function createHandle(parts: HandlerParts) {
   const api =
     options.telemetry === false ? undefined : (options.telemetry?.api ?? platform.openTelemetry?.())
   const telemetry = api && createTelemetry(api, { queued: queue !== undefined })
-  const store = telemetry && config.store ? telemetry.store(config.store) : config.store
+  // A store passed as `dedupe` is timed; the default in-memory one answers in microseconds.
+  const store = telemetry && options.dedupe ? telemetry.store(options.dedupe) : config.store
   const allowed = rateLimit(DIAGNOSTIC_INTERVAL_MS, now)
   /** Every report names the delivery (event, dedupeKey, tenant) and, when known, its answer. */
   const report = (d: Delivery, entry: Report, answered?: InklessResponse) =>

@@ -243,9 +243,9 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
 
   /** The store, its calls timed while a meter provider is registered (as of the last begin). */
   const timedStore = (store: DedupeStore): DedupeStore => {
-    const timed =
-      <R>(operation: string, call: (key: string) => R) =>
-      (key: string): R => {
+    const timed = <R>(operation: string, call: (key: string) => R) => {
+      const succeeded = { 'inkless.dedupe.operation': operation }
+      return (key: string): R => {
         const metrics = instruments
         if (metrics === undefined) return call(key)
         const started = performance.now()
@@ -254,12 +254,11 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
           (failed, error) =>
             metrics.storeDuration.record?.(
               seconds(started),
-              failed
-                ? { 'inkless.dedupe.operation': operation, 'error.type': errorType(error) }
-                : { 'inkless.dedupe.operation': operation },
+              failed ? { ...succeeded, 'error.type': errorType(error) } : succeeded,
             ),
         )
       }
+    }
     return {
       claim: timed('claim', (key) => store.claim(key)),
       complete: timed('complete', (key) => store.complete(key)),

@@ -18,7 +18,7 @@ const ENVELOPES = STRESS ? 190 : 57
 const FAULT_ENVELOPES = STRESS ? 190 : 20
 const OUTAGE_MS = STRESS ? 5000 : 2500
 const report = (line: string) => {
-  if (STRESS || process.env.DEBUG_FLEET) console.log(line)
+  if (STRESS) console.log(line)
 }
 
 let redis: RedisServer

@@ -220,7 +220,7 @@ describe('worker: createInklessWorker', () => {
       [InklessHandlerError, expect.objectContaining({ attempt: 2, attempts: 8, final: false })],
     ])
     expect(onError.mock.calls[0]?.[0].message).toMatch(
-      /onEnvelopeComplete: CRM timed out \(attempt 1\)/,
+      /onEnvelopeComplete \(CRM timed out \(attempt 1\)\)/,
     )
     expect((await stateOf(queue, body))?.attemptsMade).toBe(3)
   })
@@ -239,7 +239,7 @@ describe('worker: createInklessWorker', () => {
     const [failed] = await queue.getFailed()
     expect(failed?.attemptsMade).toBe(3)
     expect(failed?.stacktrace).toHaveLength(3)
-    expect(failed?.failedReason).toMatch(/onDocumentComplete: CRM down/)
+    expect(failed?.failedReason).toMatch(/onDocumentComplete \(CRM down\)/)
     expect(onError.mock.calls.map(([, c]) => [c.attempt, c.final])).toEqual([
       [1, false],
       [2, false],

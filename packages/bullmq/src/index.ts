@@ -1,5 +1,5 @@
 export { type InklessJobData, jobIdOf } from './job.js'
-export { type InklessQueueOptions, inklessQueue, type QueueLike } from './queue.js'
+export { type InklessQueueOptions, inklessQueue } from './queue.js'
 export {
   createInklessWorker,
   type InklessWorker,

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
-import type { BackoffOptions, JobsOptions } from 'bullmq'
+import type { BackoffOptions, JobsOptions, Queue } from 'bullmq'
 import { type InklessJobData, jobIdOf } from './job.js'
-
-/** The part of a BullMQ `Queue` the receiver uses. */
-export interface QueueLike {
-  add(name: string, data: InklessJobData, opts: JobsOptions): Promise<unknown>
-  getJob(id: string): Promise<{ readonly data: { readonly receipt?: unknown } } | undefined>
-}
 
 export interface InklessQueueOptions {
   /** An enqueue slower than this counts as an outage: 503, and Inkless retries. Default 2,000 ms. */
@@ -37,7 +31,10 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * key, so the same delivery reaching several receivers is stored once; the answer is 200 once
  * Redis has stored it, 503 when Redis does not answer within `timeoutMs`.
  */
-export function inklessQueue(queue: QueueLike, options: InklessQueueOptions = {}): DeliveryQueue {
+export function inklessQueue(
+  queue: Queue<InklessJobData>,
+  options: InklessQueueOptions = {},
+): DeliveryQueue {
   const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, 2000)
   const jobOptions: JobsOptions = {
     attempts: positiveInteger('attempts', options.attempts, 8),

@@ -110,8 +110,10 @@ export function createInklessWorker(options: InklessWorkerOptions): InklessWorke
     const failures = await listeners.run(event, context)
     if (failures.length === 0) return
     const error = new InklessHandlerError(event.event, failures)
-    // BullMQ keeps only the message (failedReason) and stack of a failed attempt.
-    error.message += `: ${failures.map((f) => `${f.listener}: ${reason(f.error)}`).join('; ')}`
+    // BullMQ keeps only the message (failedReason) and stack of a failed attempt: say why.
+    error.message = `${failures.length} listener(s) failed for "${event.event}": ${failures
+      .map((f) => `${f.listener} (${reason(f.error)})`)
+      .join(', ')}`
     const attempts = job.opts.attempts ?? 1
     report(error, {
       event,

@@ -1,0 +1,86 @@
+import {
+  createInklessWorker,
+  type InklessJobData,
+  type InklessWorker,
+  inklessQueue,
+  type JobContext,
+  type JobErrorContext,
+} from '@inkless-webhooks/bullmq'
+import {
+  createInklessWebhooks,
+  type DeliveryContext,
+  type DeliveryQueue,
+  type InklessEvent,
+  type InklessEventOf,
+  type InklessUnknownEvent,
+} from '@inkless-webhooks/core'
+import { Queue, type Worker } from 'bullmq'
+import { expectAssignable, expectError, expectType } from 'tsd'
+
+const connection = { host: '127.0.0.1', port: 6379 }
+
+// Receiver: a BullMQ Queue becomes core's `queue` option.
+const queue = inklessQueue(new Queue('inkless', { connection }), {
+  timeoutMs: 1000,
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 500 },
+  dedupeWindowSeconds: 3600,
+})
+expectType<DeliveryQueue>(queue)
+createInklessWebhooks({ secret: 's', queue })
+expectError(inklessQueue({}))
+expectError(inklessQueue(new Queue('inkless', { connection }), { timeoutMs: '2s' }))
+expectError(inklessQueue(new Queue<{ other: true }>('other', { connection })))
+
+// Worker: core's callbacks, narrowed, with the job's context.
+const worker = createInklessWorker({
+  connection,
+  queueName: 'inkless',
+  concurrency: 4,
+  worker: { lockDuration: 60_000, stalledInterval: 30_000 },
+  onDocumentSigned: (event, context) => {
+    expectType<'document_signed'>(event.event)
+    expectType<number | null | undefined>(event.secure_link_id)
+    expectType<number>(context.attempt)
+    expectType<string>(context.jobId)
+    expectAssignable<DeliveryContext>(context)
+  },
+  onEnvelopeComplete: async (event) => {
+    expectType<'envelope_complete'>(event.event)
+  },
+  onEvent: (event, context) => {
+    expectType<InklessEvent>(event)
+    expectType<JobContext>(context)
+    if (event.event === 'otp_sent') expectType<InklessEventOf<'otp_sent'>>(event)
+  },
+  onUnknownEvent: (event) => {
+    expectType<InklessUnknownEvent>(event)
+  },
+  onError: (error, context) => {
+    expectType<Error>(error)
+    expectType<JobErrorContext>(context)
+    expectType<boolean | undefined>(context.final)
+  },
+})
+expectType<InklessWorker>(worker)
+expectType<Worker<InklessJobData>>(worker.worker)
+expectType<Promise<void>>(worker.close())
+worker.on('email_bounced', (event, context) => {
+  expectType<'email_bounced'>(event.event)
+  expectType<number>(context.attempt)
+})
+worker.onAny((event) => {
+  expectType<InklessEvent>(event)
+})
+
+// A misspelt callback or event name, a callback for another event, a missing connection.
+expectError(createInklessWorker({ connection, onDocumentSignd: () => {} }))
+expectError(worker.on('document_sigend', () => {}))
+expectError(
+  createInklessWorker({
+    connection,
+    onDocumentComplete: (event: InklessEventOf<'link_viewed'>) => event,
+  }),
+)
+expectError(createInklessWorker({ onDocumentSigned: () => {} }))
+expectError(createInklessWorker({ connection, concurrency: 'many' }))

@@ -9,6 +9,14 @@ const worker = createInklessWorker({
   connection,
   queueName: QUEUE,
   concurrency: 8,
+  // How soon the jobs of a worker that died mid-run are run again: BullMQ's lock (default
+  // 30 s) must lapse first. `pnpm demo:queue` sets LOCK_MS=2000 so you need not wait.
+  ...(process.env.LOCK_MS && {
+    worker: {
+      lockDuration: Number(process.env.LOCK_MS),
+      stalledInterval: Number(process.env.LOCK_MS),
+    },
+  }),
   // Typed, like every callback: e.event is 'envelope_complete' here.
   onEnvelopeComplete: (e, { attempt }) => updateCrm(e.document_token, attempt),
   // Every event, after its own callback: one line per run.

@@ -1,3 +1,9 @@
+/**
+ * For adapter authors: what a framework adapter or a processing end (a queue worker) needs
+ * from core beside its main entry. Applications do not need it.
+ *
+ * @module @inkless-webhooks/core/adapter
+ */
 // `@inkless-webhooks/core/adapter`: the seam for adapter authors and processing ends (a
 // queue worker), not for applications. An adapter turns its framework's request into an
 // `InklessRequest` and writes the `InklessResponse` back; every rule lives in core.
@@ -25,7 +31,12 @@ export function splitAdapterOptions<A extends object>(
   adapterOptions: A | undefined,
   adapterKeys: readonly (keyof A & string)[],
   create: (options: InklessWebhooksOptions) => InklessWebhooks,
-): { webhooks: InklessWebhooks; adapter: Partial<A> } {
+): {
+  /** The instance given, or one created from the core options. */
+  webhooks: InklessWebhooks
+  /** The adapter's own options, wherever they were given. */
+  adapter: Partial<A>
+} {
   const adapter: Partial<A> = { ...adapterOptions }
   if (isInklessWebhooks(optionsOrInstance)) return { webhooks: optionsOrInstance, adapter }
   const core: Record<string, unknown> = { ...optionsOrInstance }

@@ -5,6 +5,7 @@ export type RawBody = Uint8Array | string
 
 /** Marks a request whose body an upstream parser already read without keeping the bytes. */
 export interface ConsumedBody {
+  /** The fix to name in the 500 answer, under a symbol so no parsed body is mistaken for it. */
   readonly [consumedFix]: string
 }
 
@@ -30,7 +31,10 @@ const isNodeReadable = (source: object): source is NodeReadable =>
   typeof (source as { pause?: unknown }).pause === 'function' &&
   typeof (source as { on?: unknown }).on === 'function'
 
-/** `fix` tells the user how to keep the raw body (it becomes part of the 500 answer). */
+/**
+ * The body for a request whose bytes an upstream parser consumed: `handle()` answers 500
+ * with `fix`, which tells the user how to keep the raw body with this framework.
+ */
 export const consumedBody = (fix: string): ConsumedBody => ({ [consumedFix]: fix })
 
 const PARSED_FIX =

@@ -12,6 +12,10 @@ export type ClaimResult = 'claimed' | 'processing' | 'done'
  * throw or rejection means the store is unavailable.
  */
 export interface DedupeStore {
+  /**
+   * Asks to process the delivery with this key: `claimed` only for the first caller, until
+   * it calls `complete` or `release`.
+   */
   claim(key: string): ClaimResult | Promise<ClaimResult>
   /** The handlers succeeded: later deliveries with this key are duplicates. */
   complete(key: string): void | Promise<void>
@@ -19,6 +23,7 @@ export interface DedupeStore {
   release(key: string): void | Promise<void>
 }
 
+/** The bounds of {@link createMemoryDedupeStore}. */
 export interface MemoryDedupeStoreOptions {
   /**
    * Most processed keys remembered (at least half as many, the most recently seen, are always

@@ -1,3 +1,14 @@
+/**
+ * Which rule produced an {@link InklessWebhookError}:
+ * - `signature_mismatch`: a signature failed for a reason worth telling (whitespace around
+ *   the secret, a body that is `"[object Object]"`, bytes from an upstream parser).
+ * - `verification_failed`: `onVerification` threw; the handshake was answered 500.
+ * - `store_unavailable`, `queue_unavailable`: the dedupe store or the queue failed.
+ * - `body_consumed`: an upstream parser read the body without keeping the bytes (500).
+ * - `body_unreadable`, `body_timeout`: clients that closed or stalled their upload, counted.
+ * - `secret_missing`, `secret_lookup_failed`: no secret configured; a tenant's lookup failed.
+ * - `internal`: anything else.
+ */
 export type InklessErrorCode =
   | 'signature_mismatch'
   | 'verification_failed'
@@ -12,8 +23,10 @@ export type InklessErrorCode =
 
 /** An error reported to `onError`; `code` says which rule produced it. */
 export class InklessWebhookError extends Error {
+  /** `InklessWebhookError`. */
   override readonly name = 'InklessWebhookError'
   constructor(
+    /** The rule that produced it. */
     readonly code: InklessErrorCode,
     message: string,
     options?: { cause?: unknown },
@@ -22,18 +35,24 @@ export class InklessWebhookError extends Error {
   }
 }
 
+/** One listener that threw or rejected, in an {@link InklessHandlerError}. */
 export interface ListenerFailure {
   /** Which listener threw, e.g. `onDocumentSigned`, `on(document_signed) notifySales`, `onEvent`. */
   readonly listener: string
+  /** What it threw or rejected with. */
   readonly error: unknown
 }
 
 /** Every listener that failed for one delivery, reported together. */
 export class InklessHandlerError extends AggregateError {
+  /** `InklessHandlerError`. */
   override readonly name = 'InklessHandlerError'
+  /** `handler_failed`, beside the codes of {@link InklessWebhookError}. */
   readonly code = 'handler_failed'
   constructor(
+    /** The name of the event the listeners were running for. */
     readonly eventName: string,
+    /** Each listener that failed, with its error (also in `errors`). */
     readonly failures: readonly ListenerFailure[],
   ) {
     super(

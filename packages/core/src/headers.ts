@@ -1,7 +1,10 @@
 /** Node's header object (names lower-cased) or anything with a Fetch-style `get`. */
 export type HeaderSource =
   | { readonly [name: string]: string | readonly string[] | number | undefined }
-  | { get(name: string): string | null }
+  | {
+      /** A header's value by name, `null` when absent (Fetch's `Headers.get`). */
+      get(name: string): string | null
+    }
 
 /** Reads a header by its lower-case name; a repeated header comes back as an array. */
 export function getHeader(headers: HeaderSource, name: string): unknown {

@@ -1,3 +1,11 @@
+/**
+ * Verify, parse and dispatch Inkless webhooks in any server: {@link createInklessWebhooks}
+ * and its `handle()`, the typed events, the dedupe store, and the signing helpers. This is
+ * the `node:crypto` build; Workers, Deno, edge runtimes and browsers get the same API over
+ * Web Crypto through export conditions, where only the `…Async` signing helpers work.
+ *
+ * @module @inkless-webhooks/core
+ */
 import { createRequire } from 'node:module'
 import {
   digest,

@@ -1,10 +1,10 @@
 import type { RawBody } from './body.js'
 import type { ListenerFailure } from './errors.js'
 import {
-  type CallbackName,
   callbackName,
   INKLESS_EVENTS,
   type InklessEvent,
+  type InklessEventMap,
   type InklessEventName,
   type InklessEventOf,
   type InklessUnknownEvent,
@@ -22,6 +22,7 @@ export interface DeliveryContext {
   readonly dedupeKey: string
   /** The exact bytes Inkless signed. */
   readonly rawBody: RawBody
+  /** The request's headers (none in a queue worker: the receiver checked them). */
   readonly headers: HeaderSource
   /** When this delivery was received, in ms since the epoch (from the injectable clock). */
   readonly receivedAt: number
@@ -29,11 +30,52 @@ export interface DeliveryContext {
   readonly tenant?: string
 }
 
+/**
+ * A listener: called with the event and the delivery's context. A returned promise is
+ * awaited; a throw or rejection fails the delivery (500 with `respond: 'after-handlers'`, so
+ * Inkless retries) and is reported to `onError`.
+ */
 export type EventHandler<E, C = DeliveryContext> = (event: E, context: C) => unknown
 
-/** `onDocumentSigned`, `onEnvelopeComplete`, … one optional callback per event. */
-export type EventCallbacks<C = DeliveryContext> = {
-  [N in InklessEventName as CallbackName<N>]?: EventHandler<InklessEventOf<N>, C>
+/**
+ * `onDocumentSigned`, `onEnvelopeComplete`, … one optional callback per event, called with
+ * the verified event, typed by its name ({@link InklessEventMap} says what each carries).
+ * Written out rather than mapped from the names so that each keeps its documentation
+ * (renamed mapped keys lose it); core's type tests check that the two agree.
+ */
+export interface EventCallbacks<C = DeliveryContext> {
+  /** `document_signing_link_sent`: a signing link was sent to a recipient. */
+  onDocumentSigningLinkSent?: EventHandler<InklessEventOf<'document_signing_link_sent'>, C>
+  /** `link_viewed`: a recipient opened their signing link. */
+  onLinkViewed?: EventHandler<InklessEventOf<'link_viewed'>, C>
+  /** `link_resent`: a signing link was sent again. */
+  onLinkResent?: EventHandler<InklessEventOf<'link_resent'>, C>
+  /** `otp_sent`: a one-time passcode was sent by SMS. */
+  onOtpSent?: EventHandler<InklessEventOf<'otp_sent'>, C>
+  /** `otp_verified`: a recipient entered their one-time passcode correctly. */
+  onOtpVerified?: EventHandler<InklessEventOf<'otp_verified'>, C>
+  /** `document_signed`: one recipient signed; called once per signer. */
+  onDocumentSigned?: EventHandler<InklessEventOf<'document_signed'>, C>
+  /** `document_complete`: the archive is ready; download it with `document_token`. */
+  onDocumentComplete?: EventHandler<InklessEventOf<'document_complete'>, C>
+  /** `envelope_complete`: every document in the envelope is done; the final trigger. */
+  onEnvelopeComplete?: EventHandler<InklessEventOf<'envelope_complete'>, C>
+  /** `sms_sent`: the SMS provider accepted a message. */
+  onSmsSent?: EventHandler<InklessEventOf<'sms_sent'>, C>
+  /** `sms_delivered`: an SMS was reported delivered. */
+  onSmsDelivered?: EventHandler<InklessEventOf<'sms_delivered'>, C>
+  /** `sms_failed`: an SMS could not be delivered. */
+  onSmsFailed?: EventHandler<InklessEventOf<'sms_failed'>, C>
+  /** `email_delivered`: an email was reported delivered. */
+  onEmailDelivered?: EventHandler<InklessEventOf<'email_delivered'>, C>
+  /** `email_opened`: a recipient opened an email. */
+  onEmailOpened?: EventHandler<InklessEventOf<'email_opened'>, C>
+  /** `email_clicked`: a recipient clicked a link in an email. */
+  onEmailClicked?: EventHandler<InklessEventOf<'email_clicked'>, C>
+  /** `email_bounced`: an email bounced. */
+  onEmailBounced?: EventHandler<InklessEventOf<'email_bounced'>, C>
+  /** `email_rejected`: the receiving mail server refused an email. */
+  onEmailRejected?: EventHandler<InklessEventOf<'email_rejected'>, C>
 }
 
 /** The typed callbacks, plus the catch-alls for known and unknown events. */
@@ -53,10 +95,12 @@ export interface ListenerMethods<C = DeliveryContext> {
   ): () => void
   /** Adds a listener for every verified known event; returns a function that removes it. */
   onAny(fn: EventHandler<InklessEvent, C>): () => void
+  /** Removes a listener added with `on()` for these names (the same function). */
   off<N extends InklessEventName>(
     name: N | readonly N[],
     fn: EventHandler<InklessEventOf<N>, C>,
   ): void
+  /** Removes a listener added with `onAny()`. */
   offAny(fn: EventHandler<InklessEvent, C>): void
 }
 

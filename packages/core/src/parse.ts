@@ -6,15 +6,41 @@ import {
   isInklessEventName,
 } from './events.js'
 
+/**
+ * What {@link parseEvent} found: an event with one of the 16 names, an event with another
+ * name, the handshake, or `{ ok: false, reason }`.
+ */
 export type ParseResult =
-  | { readonly ok: true; readonly kind: 'event'; readonly event: InklessEvent }
-  | { readonly ok: true; readonly kind: 'unknown-event'; readonly event: InklessUnknownEvent }
   | {
+      /** Parsed. */
       readonly ok: true
+      /** An event with one of the 16 names. */
+      readonly kind: 'event'
+      /** The event, narrowed by its `event` field. */
+      readonly event: InklessEvent
+    }
+  | {
+      /** Parsed. */
+      readonly ok: true
+      /** An event whose name is not among the 16. */
+      readonly kind: 'unknown-event'
+      /** The event, fields checked as for a known one. */
+      readonly event: InklessUnknownEvent
+    }
+  | {
+      /** Parsed. */
+      readonly ok: true
+      /** The handshake: a `verification_secret` and no `event`. */
       readonly kind: 'verification'
+      /** The handshake's fields. */
       readonly verification: InklessVerificationRequest
     }
-  | { readonly ok: false; readonly reason: string }
+  | {
+      /** Not JSON, or a field of the wrong type. */
+      readonly ok: false
+      /** What was wrong, e.g. `"document_token" must be a string`. */
+      readonly reason: string
+    }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 

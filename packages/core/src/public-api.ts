@@ -17,6 +17,7 @@ export {
   type CallbackName,
   INKLESS_EVENTS,
   type InklessEvent,
+  type InklessEventMap,
   type InklessEventName,
   type InklessEventOf,
   type InklessEventPayload,

@@ -1,3 +1,8 @@
+/**
+ * Express (5 and 4) middleware for Inkless webhooks.
+ *
+ * @module @inkless-webhooks/express
+ */
 import {
   createInklessWebhooks,
   type InklessWebhooks,
@@ -6,6 +11,7 @@ import {
 import { splitAdapterOptions } from '@inkless-webhooks/core/adapter'
 import { createNodeMiddleware, type InklessNodeMiddleware } from '@inkless-webhooks/node/adapter'
 
+/** Express middleware, with the core instance as `.webhooks`. */
 export type InklessExpressMiddleware = InklessNodeMiddleware
 
 const EXPRESS_FIX =

@@ -1,3 +1,9 @@
+/**
+ * A Fastify 5 plugin for Inkless webhooks, in its own context so the app's other routes keep
+ * their JSON parser.
+ *
+ * @module @inkless-webhooks/fastify
+ */
 import {
   createInklessWebhooks,
   type InklessWebhooks,
@@ -7,6 +13,7 @@ import { lingerIfUnread, toInklessRequest } from '@inkless-webhooks/node/adapter
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 
+/** Core's options, the route and optionally an existing instance. */
 export interface InklessFastifyOptions extends InklessWebhooksOptions {
   /** The webhook route. Every method is routed here so that non-POST gets 405. */
   path: string

@@ -1,3 +1,9 @@
+/**
+ * Inkless webhooks as `(request: Request) => Promise<Response>`: Next.js route handlers,
+ * Hono, Bun, Deno and Workers.
+ *
+ * @module @inkless-webhooks/fetch
+ */
 import {
   createInklessWebhooks,
   type InklessWebhooks,
@@ -6,7 +12,12 @@ import {
 import { type BodySource, consumedBody, splitAdapterOptions } from '@inkless-webhooks/core/adapter'
 
 /** What the platform passes beside the request: Workers' `ExecutionContext`, Next's context… */
-export type FetchContext = { readonly waitUntil?: (work: Promise<unknown>) => void } | object
+export type FetchContext =
+  | {
+      /** Keeps `work` alive after the response is sent (Workers, Vercel). */
+      readonly waitUntil?: (work: Promise<unknown>) => void
+    }
+  | object
 
 /**
  * Hono's `Context`, as far as the handler needs it, so it mounts as it is:
@@ -14,10 +25,16 @@ export type FetchContext = { readonly waitUntil?: (work: Promise<unknown>) => vo
  * getter throws, which the handler expects.
  */
 export interface HonoContextLike {
-  readonly req: { readonly raw: Request }
+  /** Hono's request wrapper. */
+  readonly req: {
+    /** The Web `Request` underneath, read by the handler before anything else reads it. */
+    readonly raw: Request
+  }
+  /** Workers' `ExecutionContext`, for its `waitUntil`. */
   readonly executionCtx?: FetchContext
 }
 
+/** What the fetch adapter adds to core's options. */
 export interface FetchAdapterOptions {
   /**
    * Keeps `respond: 'immediately'` handlers alive after the response on platforms that
@@ -27,8 +44,10 @@ export interface FetchAdapterOptions {
   waitUntil?: (work: Promise<unknown>) => void
 }
 
+/** Core's options and `waitUntil`, in one object. */
 export type InklessFetchOptions = InklessWebhooksOptions & FetchAdapterOptions
 
+/** A fetch-style handler that also mounts in Hono as it is. */
 export interface InklessFetchHandler {
   /** Next.js route handlers, Bun.serve, Deno.serve, Workers' `fetch(request, env, ctx)`. */
   (request: Request, context?: FetchContext): Promise<Response>

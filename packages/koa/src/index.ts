@@ -1,3 +1,8 @@
+/**
+ * Koa middleware for Inkless webhooks.
+ *
+ * @module @inkless-webhooks/koa
+ */
 import {
   createInklessWebhooks,
   type InklessWebhooks,
@@ -7,14 +12,20 @@ import { pathMatches, splitAdapterOptions } from '@inkless-webhooks/core/adapter
 import { lingerIfUnread, toInklessRequest } from '@inkless-webhooks/node/adapter'
 import type { Middleware } from 'koa'
 
+/** What the Koa adapter adds to core's options. */
 export interface KoaAdapterOptions {
   /** Only this path is the webhook; other requests go on to `next`. Not needed with a router. */
   path?: string
 }
 
+/** Core's options and `path`, in one object. */
 export type InklessKoaOptions = InklessWebhooksOptions & KoaAdapterOptions
 
-export type InklessKoaMiddleware = Middleware & { readonly webhooks: InklessWebhooks }
+/** Koa middleware, with the core instance as `.webhooks`. */
+export type InklessKoaMiddleware = Middleware & {
+  /** The core instance: add listeners later with `.webhooks.on(...)`. */
+  readonly webhooks: InklessWebhooks
+}
 
 const KOA_FIX =
   'Mount inklessWebhooks() before the body parser, or use one that keeps ctx.request.rawBody (koa-bodyparser, @koa/bodyparser).'

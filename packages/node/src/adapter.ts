@@ -1,12 +1,24 @@
+/**
+ * For adapter authors on Node's http server: turning an `IncomingMessage` into core's request
+ * and writing core's answer back, as the express, koa and fastify adapters do.
+ *
+ * @module @inkless-webhooks/node/adapter
+ */
 // `@inkless-webhooks/node/adapter`: what the express, koa and fastify adapters share, for
 // adapter authors on Node's http server. Applications use the package's main entry.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { InklessRequest, InklessResponse, InklessWebhooks } from '@inkless-webhooks/core'
 import { type BodySource, consumedBody, pathMatches } from '@inkless-webhooks/core/adapter'
 
+/** The `next` of connect-style stacks: called for requests that are not the webhook's. */
 export type NextFunction = (error?: unknown) => void
 
+/** A `node:http` request listener that is also connect-style middleware. */
 export interface InklessNodeMiddleware {
+  /**
+   * Answers the webhook request; another path goes to `next`, or gets 404 without one.
+   * Resolves once the answer is written.
+   */
   (req: IncomingMessage, res: ServerResponse, next?: NextFunction): Promise<void>
   /** The core instance: add listeners later with `.webhooks.on(...)`. */
   readonly webhooks: InklessWebhooks
@@ -14,7 +26,9 @@ export interface InklessNodeMiddleware {
 
 /** Raw bytes an upstream body parser kept, and how to name it in a signature warning. */
 export interface KeptBody {
+  /** What the parser left, used only when it is a string or bytes. */
   readonly bytes: unknown
+  /** Where the bytes were found, e.g. `req.rawBody` or `express.text()`. */
   readonly by: string
 }
 
@@ -93,7 +107,9 @@ export function writeResponse(
   res.writeHead(response.status, { ...response.headers, ...length }).end(response.body)
 }
 
+/** How {@link createNodeMiddleware} fits one framework. */
 export interface NodeMiddlewareSettings {
+  /** Only this path is the webhook; undefined: every request that reaches the middleware. */
   readonly path?: string | undefined
   /** How to keep the raw body with this framework, shown when a parser consumed it. */
   readonly fix: string

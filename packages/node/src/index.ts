@@ -1,3 +1,8 @@
+/**
+ * Inkless webhooks in a `node:http` server or any connect-style `(req, res, next)` stack.
+ *
+ * @module @inkless-webhooks/node
+ */
 import {
   createInklessWebhooks,
   type InklessWebhooks,
@@ -8,11 +13,13 @@ import { createNodeMiddleware, type InklessNodeMiddleware } from './adapter.js'
 
 export type { InklessNodeMiddleware, NextFunction } from './adapter.js'
 
+/** What the node adapter adds to core's options. */
 export interface NodeAdapterOptions {
   /** Only this path is the webhook; other requests go to `next` (or get a 404 without one). */
   path?: string
 }
 
+/** Core's options and `path`, in one object. */
 export type InklessNodeOptions = InklessWebhooksOptions & NodeAdapterOptions
 
 const NODE_FIX =

@@ -1,12 +1,21 @@
+/**
+ * A Redis dedupe store, so that every instance behind a load balancer sees the same
+ * deliveries: a retry or a duplicate reaching another instance is still answered once.
+ *
+ * @module @inkless-webhooks/redis
+ */
 import { randomUUID } from 'node:crypto'
 import type { ClaimResult, DedupeStore } from '@inkless-webhooks/core'
 
 /** The part of an ioredis client (single node, Cluster or Sentinel) the store uses. */
 export interface RedisLike {
+  /** Sends one command (`SET … NX PX … GET`, `SET … PX …`) and resolves with the reply. */
   call(command: string, ...args: (string | number)[]): Promise<unknown>
+  /** Runs a Lua script (the release that deletes only our own claim). */
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
 }
 
+/** How {@link redisDedupeStore} names its keys and how long they live. */
 export interface RedisDedupeStoreOptions {
   /**
    * Key prefix. Default `inkless:webhook:v2:`. The `v2` keys are core's fixed-size digests

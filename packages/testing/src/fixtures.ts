@@ -36,13 +36,17 @@ export function createTestEvent<N extends InklessEventName>(
   } as InklessEventOf<N>
 }
 
+/** A signed delivery, ready to send: `request(app).post(path).set(headers).send(body)`. */
 export interface SignedRequest {
+  /** Always `POST`. */
   readonly method: 'POST'
+  /** `content-type`, `x-inkless-signature` and `x-inkless-alg`, as Inkless sends them. */
   readonly headers: Record<string, string>
   /** The exact bytes that were signed: send them as they are. */
   readonly body: string
 }
 
+/** The secret to sign with, and headers to change. */
 export interface SignOptions {
   /** Default: `INKLESS_WEBHOOK_SECRET`. */
   readonly secret?: string
@@ -78,9 +82,13 @@ export function buildSignedRequest(
   }
 }
 
+/** The verification handshake as Inkless sends it, and the answer it expects. */
 export interface HandshakeRequest {
+  /** Always `POST`. */
   readonly method: 'POST'
+  /** `content-type: application/json`; the handshake is not signed. */
   readonly headers: Record<string, string>
+  /** The JSON payload: `verification_secret`, `provider`, `webhook_id`, `timestamp`. */
   readonly body: string
   /** What the endpoint must answer, exactly, as text/plain. */
   readonly verificationSecret: string

@@ -1,3 +1,10 @@
+/**
+ * Test your integration without a tunnel: signed fixtures for supertest, Hono's
+ * `app.request()` or `fetch`, and a local Inkless that sends, retries, reorders and duplicates
+ * deliveries against a URL (also the `inkless-webhooks` CLI).
+ *
+ * @module @inkless-webhooks/testing
+ */
 export {
   buildHandshakeRequest,
   buildSignedRequest,

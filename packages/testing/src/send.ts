@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Agent, type Dispatcher, fetch } from 'undici'
 import { buildHandshakeRequest, buildSignedRequest, type SignOptions } from './fixtures.js'
 
+/** How to sign and send a delivery. */
 export interface SendOptions extends SignOptions {
   /** An undici dispatcher, e.g. from `createDispatcher({ ca })` for a self-signed certificate. */
   readonly dispatcher?: Dispatcher
@@ -11,12 +12,17 @@ export interface SendOptions extends SignOptions {
   readonly signal?: AbortSignal
 }
 
+/** The endpoint's answer to one delivery. */
 export interface Delivery {
+  /** The HTTP status. */
   readonly status: number
   /** 2xx, the answer Inkless treats as delivered. */
   readonly ok: boolean
+  /** The answer's headers. */
   readonly headers: Headers
+  /** The answer's body, as text. */
   readonly body: string
+  /** From sending to the end of the answer, in ms. */
   readonly durationMs: number
 }
 
@@ -53,6 +59,7 @@ export function sendWebhook(
   return post(url, buildSignedRequest(eventOrRawBody, options), options)
 }
 
+/** The endpoint's answer to the handshake, and whether Inkless would accept it. */
 export interface HandshakeResult extends Delivery {
   /** 200, body exactly the verification secret, text/plain. */
   readonly passed: boolean

@@ -23,6 +23,7 @@ const SIGNER_LIFECYCLE: readonly InklessEventName[] = [
   'document_signed',
 ]
 
+/** What {@link planEnvelopes} plays through. */
 export interface PlanOptions {
   /** Envelopes to play through. Default 1. */
   readonly envelopes?: number
@@ -36,10 +37,13 @@ export interface PlanOptions {
   readonly random?: () => number
 }
 
+/** One delivery of a plan. */
 export interface PlannedDelivery {
+  /** The event it carries. */
   readonly event: InklessEvent
   /** The exact bytes to sign and send; a duplicate repeats them. */
   readonly body: string
+  /** True for the second copy of a delivery (`duplicates`). */
   readonly duplicate: boolean
 }
 
@@ -96,6 +100,7 @@ export function planEnvelopes(options: PlanOptions = {}): PlannedDelivery[] {
   return plan
 }
 
+/** What happened to the deliveries of one event name in a simulation. */
 export interface EventStats {
   /** Deliveries of this event, duplicates included. */
   sent: number
@@ -109,14 +114,21 @@ export interface EventStats {
   latencies: number[]
 }
 
+/** Counts so far in a simulation. */
 export interface Progress {
+  /** Deliveries finished, whatever their outcome. */
   readonly done: number
+  /** Deliveries in the plan. */
   readonly total: number
+  /** Deliveries that ended with a 2xx. */
   readonly ok: number
+  /** Deliveries that ended without a 2xx. */
   readonly failed: number
+  /** Extra attempts after a non-2xx or a network error. */
   readonly retried: number
 }
 
+/** The plan, how to send it, and how hard to retry. */
 export interface SimulateOptions extends PlanOptions, SendOptions {
   /** Deliveries in flight at once. Default 8. */
   readonly concurrency?: number
@@ -126,13 +138,19 @@ export interface SimulateOptions extends PlanOptions, SendOptions {
   readonly backoffMs?: number
   /** Send the verification handshake first. Default true. */
   readonly handshake?: boolean
+  /** Called after each delivery finishes, with the counts so far. */
   readonly onProgress?: (progress: Progress) => void
 }
 
+/** What a simulation did. */
 export interface SimulationReport {
+  /** The handshake's answer, unless `handshake: false`. */
   readonly handshake?: HandshakeResult
+  /** Per event name: sent, ok, retried, failed and every attempt's latency. */
   readonly byEvent: ReadonlyMap<InklessEventName, EventStats>
+  /** The final counts. */
   readonly total: Progress
+  /** The whole run, handshake included, in ms. */
   readonly durationMs: number
   /**
    * The answer that stopped the run: a 401, 404, 405 or 413 says the secret, URL or body limit

@@ -2,9 +2,12 @@ import { once } from 'node:events'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DeliveryContext, InklessEvent, InklessWebhooksOptions } from '@inkless-webhooks/core'
+import { inklessWebhooks } from '@inkless-webhooks/express'
+import express from 'express'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createApp } from '../examples/multi-account/app.js'
+import { createApp, tenantOf } from '../examples/multi-account/app.js'
+import { createInklessWebhooks } from '../packages/core/src/index.js'
 import { eventBody, handshakeBody, signed } from './support/deliveries.js'
 import { send } from './support/http.js'
 
@@ -40,20 +43,34 @@ afterEach(async () => {
   }
 })
 
-/** The example app on a real socket; returns its base URL and what its handlers saw. */
-async function start(accounts: Accounts, options: InklessWebhooksOptions = {}) {
+/**
+ * The example app on a real socket, or the same route over core's source (whose coverage
+ * counts); returns its base URL and what its handlers saw.
+ */
+async function serve(build: Build, accounts: Accounts, options: InklessWebhooksOptions = {}) {
   const handled: [tenant: string | undefined, event: string][] = []
   const errors: { code?: string; tenant?: string }[] = []
   const record = (event: InklessEvent, context: DeliveryContext) => {
     handled.push([context.tenant, event.event])
   }
-  const { app } = createApp(accounts, {
+  const all: InklessWebhooksOptions = {
     onDocumentSigned: record,
     onEnvelopeComplete: record,
     onError: (error: Error & { code?: string }, context: { tenant?: string }) =>
       errors.push({ code: error.code, tenant: context.tenant }),
     ...options,
-  })
+  }
+  let app: express.Express
+  if (build === 'example app') {
+    app = createApp(accounts, all).app
+  } else {
+    app = express()
+    const secret = (tenant: string) => accounts.webhookSecret(tenant)
+    app.post(
+      '/webhooks/:tenant',
+      inklessWebhooks(createInklessWebhooks({ tenant: tenantOf, secret, ...all })),
+    )
+  }
   const server: Server = app.listen(0, '127.0.0.1')
   servers.push(server)
   await once(server, 'listening')
@@ -61,171 +78,184 @@ async function start(accounts: Accounts, options: InklessWebhooksOptions = {}) {
   return { base, handled, errors }
 }
 
+type Build = 'example app' | 'core source'
+
 const deliver = (url: string, body: string, secret: string) =>
   send(url, { body, headers: signed(body, secret) })
 
-describe('one endpoint, many Inkless accounts', () => {
-  it("one tenant's secret never validates another tenant's deliveries, either way", async () => {
-    const accounts = new Accounts()
-    const { base, handled } = await start(accounts)
-    const acme = accounts.secret('acme')
-    const globex = accounts.secret('globex')
+describe.each<Build>(['example app', 'core source'])(
+  'one endpoint, many Inkless accounts (%s)',
+  (build) => {
+    const start = (accounts: Accounts, options?: InklessWebhooksOptions) =>
+      serve(build, accounts, options)
 
-    expect((await deliver(`${base}/globex`, eventBody(), acme)).status).toBe(401)
-    expect((await deliver(`${base}/acme`, eventBody(), globex)).status).toBe(401)
-    expect(handled).toEqual([])
-    expect((await deliver(`${base}/acme`, eventBody(), acme)).status).toBe(200)
-    expect((await deliver(`${base}/globex`, eventBody(), globex)).status).toBe(200)
-    expect(handled).toEqual([
-      ['acme', 'document_signed'],
-      ['globex', 'document_signed'],
-    ])
-  })
+    it("one tenant's secret never validates another tenant's deliveries, either way", async () => {
+      const accounts = new Accounts()
+      const { base, handled } = await start(accounts)
+      const acme = accounts.secret('acme')
+      const globex = accounts.secret('globex')
 
-  it('holds for random tenants and secrets', async () => {
-    const accounts = new Accounts()
-    const { base, handled } = await start(accounts)
-    let run = 0
-    await fc.assert(
-      fc.asyncProperty(
-        fc.uniqueArray(fc.stringMatching(/^[\w-]{1,24}$/), { minLength: 2, maxLength: 2 }),
-        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 40 }), { minLength: 2, maxLength: 2 }),
-        async ([a, b], [secretA, secretB]) => {
-          // A fresh prefix each run: the lookups of earlier runs stay cached for a minute.
-          run++
-          const [tenantA, tenantB] = [`${run}-${a}`, `${run}-${b}`]
-          accounts.rows.set(tenantA, secretA as string)
-          accounts.rows.set(tenantB, secretB as string)
-          const body = eventBody()
-          expect((await deliver(`${base}/${tenantB}`, body, secretA as string)).status).toBe(401)
-          expect((await deliver(`${base}/${tenantA}`, body, secretB as string)).status).toBe(401)
-          expect((await deliver(`${base}/${tenantA}`, body, secretA as string)).status).toBe(200)
-          expect(handled.at(-1)).toEqual([tenantA, 'document_signed'])
-        },
-      ),
-      { numRuns: 25 },
-    )
-    expect(handled).toHaveLength(25)
-  })
-
-  it('the same event for two tenants is processed once per tenant', async () => {
-    const accounts = new Accounts()
-    const { base, handled } = await start(accounts)
-    const body = eventBody('envelope_complete')
-    const answers = []
-    for (const tenant of ['acme', 'globex', 'acme', 'globex']) {
-      answers.push((await deliver(`${base}/${tenant}`, body, accounts.secret(tenant))).body)
-    }
-    expect(answers).toEqual(['ok', 'ok', 'duplicate', 'duplicate'])
-    expect(handled).toEqual([
-      ['acme', 'envelope_complete'],
-      ['globex', 'envelope_complete'],
-    ])
-  })
-
-  it('a failed lookup is 503 with Retry-After and reported; the retry looks again and succeeds', async () => {
-    const accounts = new Accounts()
-    accounts.failures = 1
-    const { base, handled, errors } = await start(accounts)
-    const body = eventBody()
-
-    const failed = await deliver(`${base}/acme`, body, accounts.secret('acme'))
-    expect([failed.status, failed.headers['retry-after'], failed.body]).toEqual([
-      503,
-      '5',
-      'secret lookup failed',
-    ])
-    expect(errors).toEqual([{ code: 'secret_lookup_failed', tenant: 'acme' }])
-    expect(handled).toEqual([])
-
-    expect((await deliver(`${base}/acme`, body, accounts.secret('acme'))).status).toBe(200)
-    expect(accounts.lookups).toEqual(['acme', 'acme'])
-    expect(handled).toEqual([['acme', 'document_signed']])
-  })
-
-  it('looks each tenant up once within secretCacheMs, however many requests arrive at once', async () => {
-    const accounts = new Accounts()
-    let open = () => {}
-    accounts.gate = new Promise((resolve) => {
-      open = resolve
+      expect((await deliver(`${base}/globex`, eventBody(), acme)).status).toBe(401)
+      expect((await deliver(`${base}/acme`, eventBody(), globex)).status).toBe(401)
+      expect(handled).toEqual([])
+      expect((await deliver(`${base}/acme`, eventBody(), acme)).status).toBe(200)
+      expect((await deliver(`${base}/globex`, eventBody(), globex)).status).toBe(200)
+      expect(handled).toEqual([
+        ['acme', 'document_signed'],
+        ['globex', 'document_signed'],
+      ])
     })
-    let clock = Date.parse('2026-03-12T09:00:00Z')
-    const { base, handled } = await start(accounts, { now: () => clock, secretCacheMs: 30_000 })
 
-    const burst = ['acme', 'globex'].flatMap((tenant) =>
-      Array.from({ length: 12 }, () =>
-        deliver(`${base}/${tenant}`, eventBody(), accounts.secret(tenant)),
-      ),
-    )
-    while (accounts.lookups.length < 2) await new Promise((r) => setTimeout(r, 5))
-    open()
-    expect((await Promise.all(burst)).map((a) => a.status)).toEqual(Array(24).fill(200))
-    expect(accounts.lookups.sort()).toEqual(['acme', 'globex'])
-    expect(handled).toHaveLength(24)
-
-    clock += 29_999
-    await deliver(`${base}/acme`, eventBody(), accounts.secret('acme'))
-    expect(accounts.lookups).toHaveLength(2)
-    clock += 1
-    await deliver(`${base}/acme`, eventBody(), accounts.secret('acme'))
-    expect(accounts.lookups).toEqual(['acme', 'globex', 'acme'])
-  })
-
-  it('a slow lookup that fails does not evict the newer one that replaced it', async () => {
-    const accounts = new Accounts()
-    let clock = 0
-    const { base } = await start(accounts, { now: () => clock, secretCacheMs: 1000 })
-    let open = () => {}
-    accounts.gate = new Promise((resolve) => {
-      open = resolve
+    it('holds for random tenants and secrets', async () => {
+      const accounts = new Accounts()
+      const { base, handled } = await start(accounts)
+      let run = 0
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(fc.stringMatching(/^[\w-]{1,24}$/), { minLength: 2, maxLength: 2 }),
+          fc.uniqueArray(fc.string({ minLength: 1, maxLength: 40 }), {
+            minLength: 2,
+            maxLength: 2,
+          }),
+          async ([a, b], [secretA, secretB]) => {
+            // A fresh prefix each run: the lookups of earlier runs stay cached for a minute.
+            run++
+            const [tenantA, tenantB] = [`${run}-${a}`, `${run}-${b}`]
+            accounts.rows.set(tenantA, secretA as string)
+            accounts.rows.set(tenantB, secretB as string)
+            const body = eventBody()
+            expect((await deliver(`${base}/${tenantB}`, body, secretA as string)).status).toBe(401)
+            expect((await deliver(`${base}/${tenantA}`, body, secretB as string)).status).toBe(401)
+            expect((await deliver(`${base}/${tenantA}`, body, secretA as string)).status).toBe(200)
+            expect(handled.at(-1)).toEqual([tenantA, 'document_signed'])
+          },
+        ),
+        { numRuns: 25 },
+      )
+      expect(handled).toHaveLength(25)
     })
-    accounts.failures = 1
-    const slow = deliver(`${base}/acme`, eventBody(), accounts.secret('acme'))
-    while (accounts.lookups.length < 1) await new Promise((r) => setTimeout(r, 5))
-    clock += 1000 // the pending lookup's entry expires; the next request looks again
-    accounts.gate = undefined
-    expect((await deliver(`${base}/acme`, eventBody(), accounts.secret('acme'))).status).toBe(200)
-    open()
-    expect((await slow).status).toBe(503)
 
-    expect((await deliver(`${base}/acme`, eventBody(), accounts.secret('acme'))).status).toBe(200)
-    expect(accounts.lookups).toEqual(['acme', 'acme'])
-  })
-
-  it('an unknown tenant is 404 without running a handler; misses are cached too', async () => {
-    const accounts = new Accounts()
-    const { base, handled } = await start(accounts)
-    const body = eventBody()
-
-    for (let i = 0; i < 2; i++) {
-      const answer = await deliver(`${base}/initech`, body, accounts.secret('acme'))
-      expect([answer.status, answer.body]).toEqual([404, 'unknown webhook endpoint'])
-    }
-    expect(accounts.lookups).toEqual(['initech'])
-    // No tenant in the path at all: 404 before any lookup.
-    expect((await deliver(`${base}/a%20b`, body, accounts.secret('acme'))).status).toBe(404)
-    expect(accounts.lookups).toEqual(['initech'])
-    expect(handled).toEqual([])
-  })
-
-  it('answers the handshake of a tenant whose secret is not stored yet', async () => {
-    // Inkless sends it when the URL is saved, before it shows the customer the secret.
-    const accounts = new Accounts()
-    const { base } = await start(accounts)
-    const answer = await send(`${base}/newco`, {
-      body: handshakeBody('vs_newco'),
-      headers: { 'content-type': 'application/json' },
+    it('the same event for two tenants is processed once per tenant', async () => {
+      const accounts = new Accounts()
+      const { base, handled } = await start(accounts)
+      const body = eventBody('envelope_complete')
+      const answers = []
+      for (const tenant of ['acme', 'globex', 'acme', 'globex']) {
+        answers.push((await deliver(`${base}/${tenant}`, body, accounts.secret(tenant))).body)
+      }
+      expect(answers).toEqual(['ok', 'ok', 'duplicate', 'duplicate'])
+      expect(handled).toEqual([
+        ['acme', 'envelope_complete'],
+        ['globex', 'envelope_complete'],
+      ])
     })
-    expect([answer.status, answer.body]).toEqual([200, 'vs_newco'])
-    expect((await deliver(`${base}/newco`, eventBody(), 'whsec_any')).status).toBe(404)
-  })
 
-  it('rotation: a tenant row with two secrets accepts either', async () => {
-    const accounts = new Accounts()
-    accounts.rows.set('acme', ['whsec_acme_old', 'whsec_acme_new'])
-    const { base } = await start(accounts)
-    expect((await deliver(`${base}/acme`, eventBody(), 'whsec_acme_old')).status).toBe(200)
-    expect((await deliver(`${base}/acme`, eventBody(), 'whsec_acme_new')).status).toBe(200)
-    expect((await deliver(`${base}/acme`, eventBody(), accounts.secret('globex'))).status).toBe(401)
-  })
-})
+    it('a failed lookup is 503 with Retry-After and reported; the retry looks again and succeeds', async () => {
+      const accounts = new Accounts()
+      accounts.failures = 1
+      const { base, handled, errors } = await start(accounts)
+      const body = eventBody()
+
+      const failed = await deliver(`${base}/acme`, body, accounts.secret('acme'))
+      expect([failed.status, failed.headers['retry-after'], failed.body]).toEqual([
+        503,
+        '5',
+        'secret lookup failed',
+      ])
+      expect(errors).toEqual([{ code: 'secret_lookup_failed', tenant: 'acme' }])
+      expect(handled).toEqual([])
+
+      expect((await deliver(`${base}/acme`, body, accounts.secret('acme'))).status).toBe(200)
+      expect(accounts.lookups).toEqual(['acme', 'acme'])
+      expect(handled).toEqual([['acme', 'document_signed']])
+    })
+
+    it('looks each tenant up once within secretCacheMs, however many requests arrive at once', async () => {
+      const accounts = new Accounts()
+      let open = () => {}
+      accounts.gate = new Promise((resolve) => {
+        open = resolve
+      })
+      let clock = Date.parse('2026-03-12T09:00:00Z')
+      const { base, handled } = await start(accounts, { now: () => clock, secretCacheMs: 30_000 })
+
+      const burst = ['acme', 'globex'].flatMap((tenant) =>
+        Array.from({ length: 12 }, () =>
+          deliver(`${base}/${tenant}`, eventBody(), accounts.secret(tenant)),
+        ),
+      )
+      while (accounts.lookups.length < 2) await new Promise((r) => setTimeout(r, 5))
+      open()
+      expect((await Promise.all(burst)).map((a) => a.status)).toEqual(Array(24).fill(200))
+      expect(accounts.lookups.sort()).toEqual(['acme', 'globex'])
+      expect(handled).toHaveLength(24)
+
+      clock += 29_999
+      await deliver(`${base}/acme`, eventBody(), accounts.secret('acme'))
+      expect(accounts.lookups).toHaveLength(2)
+      clock += 1
+      await deliver(`${base}/acme`, eventBody(), accounts.secret('acme'))
+      expect(accounts.lookups).toEqual(['acme', 'globex', 'acme'])
+    })
+
+    it('a slow lookup that fails does not evict the newer one that replaced it', async () => {
+      const accounts = new Accounts()
+      let clock = 0
+      const { base } = await start(accounts, { now: () => clock, secretCacheMs: 1000 })
+      let open = () => {}
+      accounts.gate = new Promise((resolve) => {
+        open = resolve
+      })
+      accounts.failures = 1
+      const slow = deliver(`${base}/acme`, eventBody(), accounts.secret('acme'))
+      while (accounts.lookups.length < 1) await new Promise((r) => setTimeout(r, 5))
+      clock += 1000 // the pending lookup's entry expires; the next request looks again
+      accounts.gate = undefined
+      expect((await deliver(`${base}/acme`, eventBody(), accounts.secret('acme'))).status).toBe(200)
+      open()
+      expect((await slow).status).toBe(503)
+
+      expect((await deliver(`${base}/acme`, eventBody(), accounts.secret('acme'))).status).toBe(200)
+      expect(accounts.lookups).toEqual(['acme', 'acme'])
+    })
+
+    it('an unknown tenant is 404 without running a handler; misses are cached too', async () => {
+      const accounts = new Accounts()
+      const { base, handled } = await start(accounts)
+      const body = eventBody()
+
+      for (let i = 0; i < 2; i++) {
+        const answer = await deliver(`${base}/initech`, body, accounts.secret('acme'))
+        expect([answer.status, answer.body]).toEqual([404, 'unknown webhook endpoint'])
+      }
+      expect(accounts.lookups).toEqual(['initech'])
+      // No tenant in the path at all: 404 before any lookup.
+      expect((await deliver(`${base}/a%20b`, body, accounts.secret('acme'))).status).toBe(404)
+      expect(accounts.lookups).toEqual(['initech'])
+      expect(handled).toEqual([])
+    })
+
+    it('answers the handshake of a tenant whose secret is not stored yet', async () => {
+      // Inkless sends it when the URL is saved, before it shows the customer the secret.
+      const accounts = new Accounts()
+      const { base } = await start(accounts)
+      const answer = await send(`${base}/newco`, {
+        body: handshakeBody('vs_newco'),
+        headers: { 'content-type': 'application/json' },
+      })
+      expect([answer.status, answer.body]).toEqual([200, 'vs_newco'])
+      expect((await deliver(`${base}/newco`, eventBody(), 'whsec_any')).status).toBe(404)
+    })
+
+    it('rotation: a tenant row with two secrets accepts either', async () => {
+      const accounts = new Accounts()
+      accounts.rows.set('acme', ['whsec_acme_old', 'whsec_acme_new'])
+      const { base } = await start(accounts)
+      expect((await deliver(`${base}/acme`, eventBody(), 'whsec_acme_old')).status).toBe(200)
+      expect((await deliver(`${base}/acme`, eventBody(), 'whsec_acme_new')).status).toBe(200)
+      expect((await deliver(`${base}/acme`, eventBody(), accounts.secret('globex'))).status).toBe(
+        401,
+      )
+    })
+  },
+)

@@ -4,7 +4,8 @@ import { inklessWebhooks } from '@inkless-webhooks/express'
 import express from 'express'
 
 // '/webhooks/acme' -> 'acme'. Anything else is no tenant: 404, and no database query.
-const tenantOf = (request) => /^\/webhooks\/([\w-]{1,64})\/?(?:\?|$)/.exec(request.url ?? '')?.[1]
+export const tenantOf = (request) =>
+  /^\/webhooks\/([\w-]{1,64})\/?(?:\?|$)/.exec(request.url ?? '')?.[1]
 
 /** `accounts.webhookSecret(tenant)` is your database; `options` any other inklessWebhooks option. */
 export function createApp(accounts, options = {}) {

@@ -452,6 +452,12 @@ describe('without a provider', () => {
     expect(points(await collected('inkless.webhook.deliveries'))).toHaveLength(1)
   })
 
+  it('a telemetry.api that is not the API module is refused when the instance is created', () => {
+    expect(() => createInklessWebhooks({ telemetry: { api: { trace } as never } })).toThrow(
+      /`telemetry.api` must be the @opentelemetry\/api module/,
+    )
+  })
+
   it('telemetry: false records nothing, even with providers', async () => {
     const webhooks = createInklessWebhooks({ secret: SECRET, telemetry: false, onEvent() {} })
     await deliver(await serve(webhooks), eventBody('sms_sent'))

@@ -127,6 +127,11 @@ export type DeliveryRecording = NonNullable<ReturnType<Telemetry['begin']>>
  * registered after the webhooks were created is picked up.
  */
 export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boolean }) {
+  if (typeof api.ProxyTracerProvider !== 'function' || typeof api.createNoopMeter !== 'function') {
+    throw new TypeError(
+      "inkless-webhooks: `telemetry.api` must be the @opentelemetry/api module: `import * as api from '@opentelemetry/api'`.",
+    )
+  }
   const noopTracerProvider = new api.ProxyTracerProvider().getDelegate()
   const noopMeter = api.createNoopMeter()
   let tracerProvider: OtelTracerProvider | undefined

@@ -1,0 +1,76 @@
+// Every code block in README.md is a copy of a file that a test runs (test/readme.test.ts).
+// A block sits between `<!-- snippet: path/from/repo/root -->` and `<!-- /snippet -->`;
+// `node scripts/readme-snippets.mjs` rewrites each such block from its file. Edit the file,
+// never the block. `--check` changes nothing and exits 1 when README.md is out of date.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { extname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(import.meta.dirname, '..')
+const OPEN = /^<!-- snippet: (\S+) -->$/
+const CLOSE = '<!-- /snippet -->'
+const FENCE = /^ {0,3}(`{3,}|~{3,})/
+const LANGUAGES = { '.js': 'js', '.mjs': 'js', '.ts': 'ts', '.tsx': 'tsx', '.sh': 'sh' }
+
+/** The fenced block README.md shows for the file at `path`. */
+function block(path, text) {
+  const body = text.endsWith('\n') ? text : `${text}\n`
+  const ticks = '`'.repeat(Math.max(3, ...[...body.matchAll(/`{3,}/g)].map((m) => m[0].length + 1)))
+  return `${ticks}${LANGUAGES[extname(path)] ?? ''}\n${body}${ticks}`
+}
+
+/**
+ * Reads README text: the snippet paths in order, the text with every snippet block rewritten
+ * from its file (`read(path)`), and the fenced blocks outside any snippet (1-based lines).
+ */
+export function parseReadme(text, read = (path) => readFileSync(join(root, path), 'utf8')) {
+  const lines = text.split('\n')
+  const out = []
+  const snippets = []
+  const unmarked = []
+  let fence // the open fence outside snippets: its marker and first line
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]
+    if (fence) {
+      out.push(line)
+      const close = line.match(FENCE)
+      if (close && close[1][0] === fence.marker[0] && close[1].length >= fence.marker.length)
+        fence = undefined
+      continue
+    }
+    const open = line.match(OPEN)
+    if (open) {
+      const end = lines.indexOf(CLOSE, i + 1)
+      if (end === -1) throw new Error(`README.md:${i + 1}: ${line} has no ${CLOSE}`)
+      const path = open[1]
+      snippets.push(path)
+      out.push(line, block(path, read(path)), CLOSE)
+      i = end
+      continue
+    }
+    const start = line.match(FENCE)
+    if (start) {
+      fence = { marker: start[1] }
+      unmarked.push({ line: i + 1, text: line.trim() })
+    }
+    out.push(line)
+  }
+  return { snippets, text: out.join('\n'), unmarked }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const file = join(root, 'README.md')
+  const before = readFileSync(file, 'utf8')
+  const { snippets, text, unmarked } = parseReadme(before)
+  for (const { line, text: fence } of unmarked)
+    console.error(`README.md:${line}: ${fence} is not a snippet: move its code to a file`)
+  if (process.argv.includes('--check')) {
+    if (text !== before) console.error('README.md is out of date: node scripts/readme-snippets.mjs')
+    process.exit(text === before && unmarked.length === 0 ? 0 : 1)
+  }
+  if (text !== before) writeFileSync(file, text)
+  console.log(
+    `README.md: ${snippets.length} snippets, ${text === before ? 'up to date' : 'updated'}`,
+  )
+  process.exit(unmarked.length === 0 ? 0 : 1)
+}

@@ -129,7 +129,7 @@ export type DeliveryRecording = NonNullable<ReturnType<Telemetry['begin']>>
 export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boolean }) {
   if (typeof api.ProxyTracerProvider !== 'function' || typeof api.createNoopMeter !== 'function') {
     throw new TypeError(
-      "inkless-webhooks: `telemetry.api` must be the @opentelemetry/api module: `import * as api from '@opentelemetry/api'`.",
+      'inkless-webhooks: `telemetry.api` must be the @opentelemetry/api module itself (its namespace object).',
     )
   }
   const noopTracerProvider = new api.ProxyTracerProvider().getDelegate()

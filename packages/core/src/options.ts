@@ -8,7 +8,9 @@ import type { InklessRequest } from './request.js'
 import type { SecretLookup, Secrets } from './secrets.js'
 import type { TelemetryOption } from './telemetry.js'
 
+/** What `onVerification` receives beside the handshake. */
 export interface VerificationContext {
+  /** The handshake request's headers. */
   readonly headers: HeaderSource
   /**
    * True when the handshake also carried a valid `X-Inkless-Signature`. The handshake itself

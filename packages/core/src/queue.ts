@@ -3,12 +3,15 @@ import type { MaybePromise } from './maybe-async.js'
 
 /** A verified delivery, as handed to a durable queue. */
 export interface QueuedDelivery {
+  /** The verified event, known or not. */
   readonly event: InklessEvent | InklessUnknownEvent
   /** See `DeliveryContext.dedupeKey`: the queue's job id derives from it. */
   readonly dedupeKey: string
   /** The exact bytes Inkless signed, as UTF-8 text. */
   readonly rawBody: string
+  /** When the receiver got it, in ms since the epoch. */
   readonly receivedAt: number
+  /** The tenant, on an endpoint serving several Inkless accounts. */
   readonly tenant?: string
   /**
    * W3C `traceparent` of the receiving request's `inkless.webhook` span, present while an
@@ -24,5 +27,6 @@ export interface QueuedDelivery {
  * unavailable: the answer is 503 and Inkless retries.
  */
 export interface DeliveryQueue {
+  /** Stores one delivery; see above for what it resolves to. */
   enqueue(delivery: QueuedDelivery): MaybePromise<'queued' | 'duplicate'>
 }

@@ -6,15 +6,21 @@ import type { InklessEvent, InklessUnknownEvent } from './events.js'
  * `request.log`, or any object with these methods. winston users can wrap theirs in four lines.
  */
 export interface Logger {
+  /** Failures: handlers, stores, queues, lookups, misconfigurations. */
   error(fields: object, message: string): void
+  /** Diagnostics: a signature failure with a known cause, counts of aborted or stalled uploads. */
   warn(fields: object, message: string): void
+  /** Not called by the library; part of the pino shape. */
   info?(fields: object, message: string): void
+  /** Not called by the library; part of the pino shape. */
   debug?(fields: object, message: string): void
 }
 
+/** What `onError` receives beside the error: the delivery it belongs to, when there is one. */
 export interface ErrorContext {
   /** The event being handled, when the error belongs to one. */
   readonly event?: InklessEvent | InklessUnknownEvent
+  /** The delivery's dedupe key, once computed. */
   readonly dedupeKey?: string
   /** The listeners that threw (handler errors only). */
   readonly listeners?: readonly string[]

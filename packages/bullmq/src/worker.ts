@@ -26,11 +26,15 @@ export interface JobContext extends DeliveryContext {
    * its worker died mid-run keeps its number: look at `dedupeKey` to stay idempotent.
    */
   readonly attempt: number
+  /** The BullMQ job's id: `inkless-` and the dedupe key. */
   readonly jobId: string
 }
 
+/** What the worker's `onError` receives beside the error. */
 export interface JobErrorContext extends ErrorContext {
+  /** The job that failed; absent for the worker's own Redis errors. */
   readonly jobId?: string
+  /** Which run failed: 1 on the first run, 2 on the first retry… */
   readonly attempt?: number
   /** The job's `attempts` (default 8). */
   readonly attempts?: number

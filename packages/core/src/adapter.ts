@@ -16,6 +16,7 @@ export {
   createListenerRegistry,
   eventCallbackNames,
   isEventCallbackName,
+  type ListenerAround,
   type ListenerRegistry,
 } from './listeners.js'
 export { pathMatches } from './path.js'

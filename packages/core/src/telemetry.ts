@@ -49,6 +49,7 @@ export interface OpenTelemetryApi {
   createNoopMeter(): OtelMeter
 }
 
+/** The `telemetry` option's object form (README "Tracing and metrics"). */
 export interface TelemetryOption {
   /** The API module, where core cannot load it itself (Workers, Deno, browsers). */
   readonly api: OpenTelemetryApi

@@ -178,8 +178,10 @@ describe.each(targets)('$name adapter', (target) => {
       // The server answers 413 and closes; a client still writing may see the reset first.
       expect([413, 'reset']).toContain(result)
       if (declareLength) expect(result).toBe(413)
-      // Socket buffers may hold a little more than the limit, never the body.
-      expect(bytesRead).toBeLessThan(limit + 1024 * 1024)
+      // Socket buffers may hold a little more than the limit, and the node-based adapters
+      // read on for a bounded lingering close (README: "Early answers are readable"), at
+      // most 16 MiB: never the 50 MiB body.
+      expect(bytesRead).toBeLessThan(limit + 17 * 1024 * 1024)
       expect(onEvent).not.toHaveBeenCalled()
     })
   })
@@ -253,9 +255,14 @@ describe.each(targets)('$name adapter', (target) => {
     const onEvent = vi.fn(() => gate)
     await start({ onEvent })
     const body = eventBody()
-    const answers = Array.from({ length: 8 }, () => post(body))
-    await vi.waitFor(() => expect(onEvent).toHaveBeenCalled())
-    await new Promise((r) => setTimeout(r, 50))
+    let settled = 0
+    const answers = Array.from({ length: 8 }, () =>
+      post(body).finally(() => {
+        settled++
+      }),
+    )
+    // The seven duplicates are answered while the first delivery's handler is still held.
+    await vi.waitFor(() => expect(settled).toBe(7), { timeout: 10_000 })
     release()
     const statuses = (await Promise.all(answers)).map((a) => a.status)
     expect(onEvent).toHaveBeenCalledTimes(1)

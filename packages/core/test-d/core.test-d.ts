@@ -1,6 +1,5 @@
 import {
   type CallbackName,
-  callbackName,
   createInklessWebhooks,
   createMemoryDedupeStore,
   type DedupeStore,
@@ -112,10 +111,13 @@ expectType<string>(unknownEvent.event)
 expectAssignable<InklessUnknownEvent>(event)
 if (isInklessEventName(unknownEvent.event)) expectType<InklessEventName>(unknownEvent.event)
 
-expectType<'onDocumentSigningLinkSent'>(callbackName('document_signing_link_sent'))
-expectType<'onOtpVerified'>(callbackName('otp_verified'))
+expectType<'onDocumentSigningLinkSent'>(
+  null as unknown as CallbackName<'document_signing_link_sent'>,
+)
+expectType<'onOtpVerified'>(null as unknown as CallbackName<'otp_verified'>)
 expectType<'onEmailBounced'>(null as unknown as CallbackName<'email_bounced'>)
-expectError(callbackName('document_voided'))
+// @ts-expect-error: not one of the 16 events
+type NotAnEvent = CallbackName<'document_voided'>
 
 expectType<boolean>(verifySignature('{}', 'sig', 'secret'))
 expectType<boolean>(verifySignature(new Uint8Array(), undefined, ['old', 'new']))

@@ -137,7 +137,8 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
 
   it('a body that does not arrive within bodyTimeoutMs gets 408; no handler runs', async () => {
     const onEvent = vi.fn()
-    const w = createInklessWebhooks({ secret: SECRET, onEvent, bodyTimeoutMs: 50 })
+    const onError = vi.fn()
+    const w = createInklessWebhooks({ secret: SECRET, onEvent, onError, bodyTimeoutMs: 50 })
     const stream = new PassThrough()
     stream.write(eventBody().slice(0, 10))
     const res = await w.handle(post(stream as unknown as Uint8Array))
@@ -146,6 +147,9 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
     const web = new ReadableStream<Uint8Array>({ start: () => {} })
     expect((await w.handle(post(web as unknown as Uint8Array))).status).toBe(408)
     expect(onEvent).not.toHaveBeenCalled()
+    // Stalled uploads are counted: one report for the minute, not one each.
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'body_timeout' })
     stream.destroy()
   })
 

@@ -200,6 +200,36 @@ describe('Fastify', () => {
   })
 })
 
+describe("the framework's request logger", () => {
+  it("Express and Koa: pino-http's req.log and koa-pino-logger's ctx.log when no logger is given", async () => {
+    const log = memoryLog()
+    const express5 = express()
+    // What pino-http and koa-pino-logger do: a child logger per request.
+    express5.use((req, _res, next) => {
+      ;(req as { log?: unknown }).log = log.logger.child({ reqId: 'express-1' })
+      next()
+    })
+    for (const [path, options] of Object.entries(routes({}))) {
+      express5.post(path, expressWebhooks(options))
+    }
+    await exercise(await listen(express5.listen(0, '127.0.0.1')))
+    const koa = new Koa()
+    koa.use(async (ctx, next) => {
+      ;(ctx as { log?: unknown }).log = log.logger.child({ reqId: 'koa-1' })
+      await next()
+    })
+    for (const [path, options] of Object.entries(routes({}))) {
+      koa.use(koaWebhooks({ ...options, path }))
+    }
+    await exercise(await listen(koa.listen(0, '127.0.0.1')))
+
+    const records = log.records().filter((r) => typeof r.code === 'string')
+    expectReports(records.filter((r) => r.reqId === 'express-1'))
+    expectReports(records.filter((r) => r.reqId === 'koa-1'))
+    expectNoSecrets(log.output)
+  })
+})
+
 describe('without a logger', () => {
   it('with onError only, nothing reaches the console', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})

@@ -9,7 +9,7 @@ import {
   type InklessWebhooksOptions,
 } from '@inkless-webhooks/core'
 import { pathMatches, splitAdapterOptions } from '@inkless-webhooks/core/adapter'
-import { lingerIfUnread, toInklessRequest } from '@inkless-webhooks/node/adapter'
+import { lingerIfUnread, requestLogger, toInklessRequest } from '@inkless-webhooks/node/adapter'
 import type { Middleware } from 'koa'
 
 /** What the Koa adapter adds to core's options. */
@@ -51,7 +51,10 @@ export function inklessWebhooks(
       bytes: (ctx.request as { rawBody?: unknown }).rawBody,
       by: 'ctx.request.rawBody',
     }
-    const response = await webhooks.handle(toInklessRequest(ctx.req, KOA_FIX, kept))
+    const response = await webhooks.handle(
+      toInklessRequest(ctx.req, KOA_FIX, kept),
+      requestLogger(ctx),
+    )
     lingerIfUnread(ctx.req, response)
     ctx.status = response.status
     ctx.set(response.headers)

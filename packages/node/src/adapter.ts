@@ -7,7 +7,13 @@
 // `@inkless-webhooks/node/adapter`: what the express, koa and fastify adapters share, for
 // adapter authors on Node's http server. Applications use the package's main entry.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { InklessRequest, InklessResponse, InklessWebhooks } from '@inkless-webhooks/core'
+import type {
+  HandleOptions,
+  InklessRequest,
+  InklessResponse,
+  InklessWebhooks,
+  Logger,
+} from '@inkless-webhooks/core'
 import { type BodySource, consumedBody, pathMatches } from '@inkless-webhooks/core/adapter'
 
 /** The `next` of connect-style stacks: called for requests that are not the webhook's. */
@@ -96,6 +102,17 @@ export function lingerIfUnread(req: IncomingMessage, response: InklessResponse):
   }
 }
 
+/**
+ * The framework's per-request logger, where one is attached (pino-http's `req.log`,
+ * koa-pino-logger's `ctx.log`): used when no `logger` option was given.
+ */
+export function requestLogger(holder: unknown): HandleOptions | undefined {
+  const log = (holder as { log?: Partial<Logger> } | undefined)?.log
+  return typeof log?.error === 'function' && typeof log.warn === 'function'
+    ? { logger: log as Logger }
+    : undefined
+}
+
 /** Writes core's answer with a Content-Length (the body is known and short). */
 export function writeResponse(
   req: IncomingMessage,
@@ -128,7 +145,8 @@ export function createNodeMiddleware(
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found')
       return
     }
-    writeResponse(req, res, await webhooks.handle(toInklessRequest(req, fix, kept(req))))
+    const request = toInklessRequest(req, fix, kept(req))
+    writeResponse(req, res, await webhooks.handle(request, requestLogger(req)))
   }
   return Object.assign(middleware, { webhooks })
 }

@@ -6,7 +6,7 @@
 // load() drives them from this process. Besides req/s, each server reports its own CPU time
 // (process.cpuUsage) per request served: the load generator shares the two cores, so CPU
 // per request is the steadier figure.
-// `node bench/http.mjs [--json] [--duration S] [--rounds N] [--only WORD] [--cpu-prof]`
+// `node bench/http.mjs [--json] [--duration S] [--warmup S] [--rounds N] [--only WORD] [--cpu-prof]`
 // (--cpu-prof writes each server's profile, Node's or Bun's, to .tmp/cpu-prof)
 import { spawn } from 'node:child_process'
 import { createHmac, timingSafeEqual } from 'node:crypto'
@@ -228,7 +228,8 @@ async function main() {
     const i = process.argv.indexOf(name)
     return i === -1 ? fallback : process.argv[i + 1]
   }
-  const duration = Number(arg('--duration', 3))
+  const duration = Number(arg('--duration', 2))
+  const warmup = Number(arg('--warmup', 0.5))
   const rounds = Number(arg('--rounds', 3))
   const only = arg('--only', '')
   const cpuProf = process.argv.includes('--cpu-prof')
@@ -281,7 +282,7 @@ async function main() {
             return { method: 'POST', path: '/webhook', headers: signed(body), body }
           },
         })
-      await run(1) // warm-up
+      await run(warmup)
       await ask('start')
       const result = await run(duration)
       const { handled: calls, cpuMicros } = await ask('stop')
@@ -335,6 +336,7 @@ async function main() {
     machine: machine(),
     settings: {
       duration,
+      warmup,
       rounds,
       connections: 32,
       body: '135 B document_signed, distinct per request',
@@ -369,6 +371,6 @@ async function main() {
     ])
   }
   console.log(
-    `# HTTP benchmarks\n\n${result.machine}; 32 keep-alive connections, ${duration} s per run after a 1 s warm-up, median of ${rounds} rounds, ${result.settings.body}. Adapters with default options (in-memory dedupe on), then with dedupe off; baselines are hand-written raw-body + HMAC + JSON.parse routes on the same framework. req/s and CPU µs/request (the server's own CPU time per request) read candidate / baseline; CPU efficiency is baseline ÷ candidate CPU per request (above 1: the adapter spends less).\n\n${table(rows)}\n\nnon-2xx answers: ${JSON.stringify(result.non2xx)}\n`,
+    `# HTTP benchmarks\n\n${result.machine}; 32 keep-alive connections, ${duration} s per run after a ${warmup} s warm-up, median of ${rounds} rounds, ${result.settings.body}. Adapters with default options (in-memory dedupe on), then with dedupe off; baselines are hand-written raw-body + HMAC + JSON.parse routes on the same framework. req/s and CPU µs/request (the server's own CPU time per request) read candidate / baseline; CPU efficiency is baseline ÷ candidate CPU per request (above 1: the adapter spends less).\n\n${table(rows)}\n\nnon-2xx answers: ${JSON.stringify(result.non2xx)}\n`,
   )
 }

@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import type { Server } from 'node:http'
+import { connect } from 'node:net'
 import { serve } from '@hono/node-server'
 import { inklessWebhooks } from '@inkless-webhooks/fetch'
 import { Hono } from 'hono'
@@ -178,5 +179,19 @@ describe('in Hono, mounted as it is: app.post(path, handler)', () => {
     const res = await app.request('/webhook', { method: 'POST', body, headers: signed(body) })
     expect(res.status).toBe(200)
     expect(waitUntil).toHaveBeenCalledWith(expect.any(Promise))
+  })
+
+  it('a declared body that stalls is answered 408 after bodyTimeoutMs', async () => {
+    const onEvent = vi.fn()
+    const url = new URL(await honoOnNode({ secret: SECRET, bodyTimeoutMs: 200, onEvent }))
+    const socket = connect(Number(url.port), '127.0.0.1')
+    let answer = ''
+    socket.setEncoding('latin1').on('data', (d: string) => (answer += d))
+    socket.write(
+      `POST /webhook HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"event":`,
+    )
+    await once(socket, 'close')
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+    expect(onEvent).not.toHaveBeenCalled()
   })
 })

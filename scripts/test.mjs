@@ -12,7 +12,6 @@ const packages = readdirSync(join(root, 'packages')).filter((name) =>
 )
 const scripts = (name) =>
   JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8')).scripts ?? {}
-const rootScripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts
 
 let passed = 0
 let failed = 0

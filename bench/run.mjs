@@ -8,7 +8,14 @@ import { machine } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const sections = []
-for (const script of ['micro.mjs', 'forgery.mjs', 'http.mjs', 'memory.mjs', 'telemetry.mjs']) {
+for (const script of [
+  'micro.mjs',
+  'forgery.mjs',
+  'http.mjs',
+  'memory.mjs',
+  'telemetry.mjs',
+  'queue.mjs',
+]) {
   console.error(`running bench/${script}…`)
   const output = execFileSync(process.execPath, [join(here, script)], {
     encoding: 'utf8',

@@ -1,0 +1,321 @@
+// Queue mode: how fast Inkless gets its 200 when a handler takes 200 ms, in each of the three
+// modes — `after-handlers`, `respond: 'immediately'`, and `queue` (a BullMQ job, the handler
+// in a worker process) — and how many jobs per second 1 and 4 worker processes run with a
+// no-op handler. A redis-server is started on a free port (AOF, appendfsync everysec, as in
+// production); every server runs in its own child process, the node adapter throughout.
+// - ack latency: an open-loop client sends RATE requests/s (each a distinct delivery) for
+//   DURATION s on keep-alive sockets; latency runs from each request's scheduled start.
+// - req/s: lib.mjs load(), 32 keep-alive connections, as fast as the server answers.
+// `node bench/queue.mjs [--json] [--duration S] [--rounds N] [--rate R] [--jobs N]`
+import { spawn } from 'node:child_process'
+import { createHmac } from 'node:crypto'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { Agent, createServer, request } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { fmt, load, machine, median, table } from './lib.mjs'
+
+const SECRET = 'whsec_bench_queue'
+const HANDLER_MS = 200
+// `queue`: the receiver alone, its workers on other machines; `queue + worker`: one worker
+// process running the handlers on this machine meanwhile, sharing its two cores.
+const MODES = ['after-handlers', 'immediately', 'queue', 'queue + worker']
+const here = fileURLToPath(import.meta.url)
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** The 135-byte document_signed body, with a distinct 32-hex-digit document_token per `n`. */
+const bodyOf = (n) =>
+  `{"event":"document_signed","secure_link_id":271,"document_token":"${n.toString(16).padStart(32, '0')}","timestamp":"2026-03-11T23:25:31Z"}`
+const headersOf = (body) => ({
+  'content-type': 'application/json',
+  'x-inkless-signature': createHmac('sha256', SECRET).update(body).digest('base64'),
+})
+const connectionOf = (url) => ({ host: '127.0.0.1', port: Number(new URL(url).port) })
+const slowHandler = () => sleep(HANDLER_MS)
+
+// ---- child roles ----------------------------------------------------------------------
+
+const [role, ...args] = process.argv.slice(2)
+if (role === '--serve') {
+  // A receiver in one of the three modes; prints its port.
+  const [mode, redisUrl, queueName] = args
+  const { inklessWebhooks } = await import('@inkless-webhooks/node')
+  let options
+  if (mode.startsWith('queue')) {
+    const { Queue } = await import('bullmq')
+    const { inklessQueue } = await import('@inkless-webhooks/bullmq')
+    const queue = new Queue(queueName, {
+      connection: { ...connectionOf(redisUrl), enableOfflineQueue: false },
+    })
+    await queue.waitUntilReady()
+    options = { queue: inklessQueue(queue) }
+  } else {
+    options = { respond: mode, onDocumentSigned: slowHandler }
+  }
+  const server = createServer(inklessWebhooks({ path: '/webhook', secret: SECRET, ...options }))
+  server.listen(0, '127.0.0.1', () => console.log(server.address().port))
+} else if (role === '--worker') {
+  // A worker; prints `ready`. SIGTERM closes it.
+  const [redisUrl, queueName, handlerMs, concurrency] = args
+  const { createInklessWorker } = await import('@inkless-webhooks/bullmq')
+  const handler = Number(handlerMs) > 0 ? slowHandler : () => {}
+  const worker = createInklessWorker({
+    connection: connectionOf(redisUrl),
+    queueName,
+    concurrency: Number(concurrency),
+    onDocumentSigned: handler,
+  })
+  process.once('SIGTERM', () => worker.close().then(() => process.exit(0)))
+  await worker.worker.waitUntilReady()
+  console.log('ready')
+} else {
+  await main()
+}
+
+// ---- parent ---------------------------------------------------------------------------
+
+async function freePort() {
+  const server = createNetServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address()
+  server.close()
+  return port
+}
+
+/** Spawns this file in a role; resolves with the child and its first line. */
+async function child(...roleArgs) {
+  const proc = spawn(process.execPath, [here, ...roleArgs], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]()
+  const { value, done } = await lines.next()
+  if (done) throw new Error(`bench/queue.mjs ${roleArgs[0]} exited early`)
+  return { proc, line: value }
+}
+
+async function stop(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return
+  const exited = once(proc, 'exit')
+  proc.kill('SIGTERM')
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
+
+async function startRedis(dir) {
+  const port = await freePort()
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir]
+  const proc = spawn(
+    'redis-server',
+    [...args, '--appendonly', 'yes', '--appendfsync', 'everysec'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  await new Promise((resolve, reject) => {
+    proc.once('error', reject)
+    proc.stdout.on('data', (chunk) => {
+      if (String(chunk).includes('Ready to accept connections')) resolve()
+    })
+  })
+  proc.stdout.resume()
+  return { proc, url: `redis://127.0.0.1:${port}` }
+}
+
+/** Open loop: `rate` deliveries per second for `seconds`; latency from schedule. */
+async function paced({ port, rate, seconds, nextBody }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity })
+  const latencies = []
+  let non2xx = 0
+  const total = Math.round(rate * seconds)
+  const started = performance.now()
+  const sends = []
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate
+    const wait = due - performance.now()
+    if (wait > 1) await sleep(wait)
+    const body = nextBody()
+    sends.push(
+      new Promise((resolve) => {
+        const req = request(
+          {
+            port,
+            host: '127.0.0.1',
+            path: '/webhook',
+            method: 'POST',
+            agent,
+            headers: headersOf(body),
+          },
+          (res) => {
+            res.resume()
+            res.on('end', () => {
+              if (res.statusCode !== 200) non2xx++
+              latencies.push(performance.now() - due)
+              resolve()
+            })
+          },
+        )
+        req.on('error', () => {
+          non2xx++
+          resolve()
+        })
+        req.end(body)
+      }),
+    )
+  }
+  await Promise.all(sends)
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]
+  return { p50: at(0.5), p99: at(0.99), non2xx }
+}
+
+async function main() {
+  const json = process.argv.includes('--json')
+  const arg = (name, fallback) => {
+    const i = process.argv.indexOf(name)
+    return Number(i === -1 ? fallback : process.argv[i + 1])
+  }
+  const duration = arg('--duration', 3)
+  const rounds = arg('--rounds', 3)
+  const rate = arg('--rate', 500)
+  const jobs = arg('--jobs', 20_000)
+  const dir = mkdtempSync(join(tmpdir(), 'inkless-bench-queue-'))
+  const redis = await startRedis(dir).catch(() => undefined)
+  if (!redis) {
+    rmSync(dir, { recursive: true, force: true })
+    console.log('# Queue mode\n\nSkipped: needs redis-server on the PATH.\n')
+    return
+  }
+  let queues = 0
+  let sequence = 0
+  const { Queue } = await import('bullmq')
+  // Each run gets a fresh queue, emptied afterwards so Redis stays small.
+  const drop = async (name) => {
+    const queue = new Queue(name, { connection: connectionOf(redis.url) })
+    await queue.obliterate({ force: true })
+    await queue.close()
+  }
+  try {
+    // ---- the 200: latency at a fixed rate, then req/s at saturation ----
+    const samples = new Map(MODES.map((m) => [m, { p50: [], p99: [], rps: [], non2xx: 0 }]))
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? MODES : [...MODES].reverse()
+      for (const mode of order) {
+        const queueName = `bench-${++queues}`
+        const server = await child('--serve', mode, redis.url, queueName)
+        const worker =
+          mode === 'queue + worker'
+            ? await child('--worker', redis.url, queueName, String(HANDLER_MS), '256')
+            : undefined
+        try {
+          const port = Number(server.line)
+          const nextBody = () => bodyOf(sequence++)
+          await paced({ port, rate, seconds: 1, nextBody }) // warm-up
+          const latency = await paced({ port, rate, seconds: duration, nextBody })
+          const saturated = await load({
+            port,
+            connections: 32,
+            seconds: duration,
+            next: () => {
+              const body = nextBody()
+              return { method: 'POST', path: '/webhook', headers: headersOf(body), body }
+            },
+          })
+          const s = samples.get(mode)
+          s.p50.push(latency.p50)
+          s.p99.push(latency.p99)
+          s.rps.push(saturated.rps)
+          s.non2xx +=
+            latency.non2xx + saturated.errors + saturated.answered - (saturated.statuses[200] ?? 0)
+        } finally {
+          await Promise.all([stop(server.proc), worker && stop(worker.proc)])
+          if (mode.startsWith('queue')) await drop(queueName)
+        }
+      }
+    }
+    const modes = Object.fromEntries(
+      [...samples].map(([m, s]) => [
+        m,
+        { p50: median(s.p50), p99: median(s.p99), rps: median(s.rps), non2xx: s.non2xx },
+      ]),
+    )
+
+    // ---- workers: jobs/s with a no-op handler ----
+    const { inklessQueue } = await import('@inkless-webhooks/bullmq')
+    const { createInklessWebhooks } = await import('@inkless-webhooks/core')
+    const workers = {}
+    let enqueueRate
+    for (const count of [1, 4]) {
+      const queueName = `bench-${++queues}`
+      const queue = new Queue(queueName, { connection: connectionOf(redis.url) })
+      const webhooks = createInklessWebhooks({ secret: SECRET, queue: inklessQueue(queue) })
+      // Filled through handle(), as receivers do, 64 at a time; paused until every worker is up.
+      await queue.pause()
+      let filled = 0
+      const filling = performance.now()
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (filled++ < jobs) {
+            const body = bodyOf(sequence++)
+            await webhooks.handle({ method: 'POST', headers: headersOf(body), rawBody: body })
+          }
+        }),
+      )
+      enqueueRate ??= jobs / ((performance.now() - filling) / 1000)
+      const started = await Promise.all(
+        Array.from({ length: count }, () => child('--worker', redis.url, queueName, '0', '8')),
+      )
+      const t0 = performance.now()
+      await queue.resume()
+      while ((await queue.getCompletedCount()) < jobs) await sleep(25)
+      workers[count] = jobs / ((performance.now() - t0) / 1000)
+      await Promise.all(started.map((w) => stop(w.proc)))
+      await queue.obliterate({ force: true })
+      await queue.close()
+    }
+
+    const result = {
+      machine: machine(),
+      settings: { handlerMs: HANDLER_MS, rate, duration, rounds, connections: 32, jobs },
+      modes,
+      ratios: Object.fromEntries(
+        ['queue', 'queue + worker'].map((m) => [m, modes[m].rps / modes.immediately.rps]),
+      ),
+      enqueueRate,
+      workers,
+    }
+    if (json) {
+      console.log(JSON.stringify(result, null, 2))
+      return
+    }
+    const ms = (n) => n.toFixed(1)
+    const rows = [['mode', `p50 ms at ${rate}/s`, `p99 ms at ${rate}/s`, 'req/s (32 connections)']]
+    for (const mode of MODES) {
+      const m = modes[mode]
+      rows.push([mode, ms(m.p50), ms(m.p99), fmt(m.rps)])
+    }
+    console.log(`# Queue mode
+
+${result.machine}; a handler of ${HANDLER_MS} ms; node adapter; median of ${rounds} rounds. Latency of the 200 under an open-loop ${rate} deliveries/s for ${duration} s (each timed from its scheduled start); req/s with lib.mjs load(), 32 keep-alive connections, ${duration} s. Queue modes: the receiver answers once Redis (AOF, appendfsync everysec) stored the job; with \`+ worker\`, one worker process (concurrency 256) runs the handlers meanwhile on the same two cores. Every delivery distinct.
+
+${table(rows)}
+
+${['queue', 'queue + worker'].map((m) => `- ${m}: p99 ack ${ms(modes[m].p99)} ms (target < 10); ${result.ratios[m].toFixed(2)}× the req/s of \`immediately\` (target ≥ 0.5)`).join('\n')}
+- non-200 answers: ${JSON.stringify(Object.fromEntries(MODES.map((m) => [m, modes[m].non2xx])))}
+
+## Workers
+
+${fmt(jobs)} jobs stored through handle() (64 at a time: ${fmt(enqueueRate)} deliveries/s), then run by worker processes (concurrency 8 each, no-op handler) until all are completed.
+
+${table([['worker processes', 'jobs/s'], ...Object.entries(workers).map(([n, r]) => [n, fmt(r)])])}
+`)
+  } finally {
+    await stop(redis.proc)
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

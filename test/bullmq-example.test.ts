@@ -90,7 +90,7 @@ it('the CLI simulate against the receiver: every answer 2xx; the worker processe
   expect(api.queues).toMatchObject([{ name: 'inkless', counts: { completed: 66 } }])
 })
 
-it('FLAKY_CRM: the worker retries a failed envelope_complete on its own; Inkless got 200 at once', {
+it('FLAKY_CRM: the worker retries a failed envelope_complete on its own, every listener again; Inkless got 200 at once', {
   timeout: 60_000,
 }, async () => {
   const receiver = await start('receiver.js', /^listening on /)
@@ -108,6 +108,11 @@ it('FLAKY_CRM: the worker retries a failed envelope_complete on its own; Inkless
       timeout: 10_000,
     },
   )
+  // A retry runs every listener of the job again: onEvent had succeeded on attempt 1.
+  expect(worker.lines.filter((l) => l.startsWith('envelope_complete: tok_flaky'))).toEqual([
+    'envelope_complete: tok_flaky',
+    'envelope_complete: tok_flaky (attempt 2)',
+  ])
   expect(worker.errors).toEqual([
     'worker error (attempt 1): 1 listener(s) failed for "envelope_complete": onEnvelopeComplete (CRM timed out for tok_flaky)',
   ])

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline'
 import { planEnvelopes } from '@inkless-webhooks/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { deliverAll } from './support/deliver.js'
-import { SECRET } from './support/deliveries.js'
+import { eventBody, SECRET } from './support/deliveries.js'
 import { RedisServer } from './support/redis.js'
 
 const STRESS = process.env.INKLESS_STRESS === '1'
@@ -215,5 +215,49 @@ describe('queue mode across processes', { timeout: 120_000 }, () => {
     report(
       `outage: ${bodies.length} deliveries, ${unique} unique, answers ${JSON.stringify(Object.fromEntries(statuses))}`,
     )
+  })
+})
+
+// The README's table of the three modes, row "what a crash loses": the process running the
+// handlers is SIGKILLed while they run, started again, and Inkless retries whatever was
+// not answered 2xx.
+describe('a crash while handlers run, per mode', { timeout: 60_000 }, () => {
+  const N = 20
+  const env = { HANDLER_MS: '1500', CONCURRENCY: String(N), LOCK_MS: '1000' }
+
+  it.each([
+    ['after-handlers', 0],
+    ['immediately', N],
+    ['queue', 0],
+  ] as const)('%s: %i of 20 events lost', async (mode, lost) => {
+    const bodies = Array.from({ length: N }, () => eventBody('document_signed'))
+    const queue = { REDIS_URL: redis.url, QUEUE: `crash-${++queues}` }
+    // In queue mode the handlers run in a worker; the receiver keeps running.
+    const receiver =
+      mode === 'queue'
+        ? await Child.start('bullmq-receiver.mjs', ['node'], queue, /^listening /)
+        : undefined
+    const startRunner = () =>
+      mode === 'queue'
+        ? Child.start('bullmq-worker.mjs', [], { ...queue, ...env }, /^ready$/)
+        : Child.start('bullmq-inprocess.mjs', [mode], env, /^listening /)
+    const runners = [await startRunner()]
+    const url = () => (receiver ?? (runners.at(-1) as Child)).url
+    const sending = deliverAll(bodies, () => [url()], { concurrency: N })
+    await vi.waitFor(() => expect((runners[0] as Child).said('start')).toHaveLength(N), {
+      timeout: 20_000,
+      interval: 10,
+    })
+    await (runners[0] as Child).stop('SIGKILL')
+    runners.push(await startRunner())
+    const statuses = await sending
+    const handled = () => new Set(runners.flatMap((r) => r.said('handled')))
+    if (lost === 0) {
+      await vi.waitFor(() => expect(handled().size).toBe(N), { timeout: 20_000, interval: 50 })
+    }
+    // Every delivery was answered 2xx in the end, yet `lost` of them never ran to the end.
+    expect(statuses.get(200)).toBe(N)
+    expect(N - handled().size).toBe(lost)
+    expect((runners[0] as Child).said('handled')).toEqual([])
   })
 })

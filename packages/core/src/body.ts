@@ -1,3 +1,5 @@
+import type { Deadline } from './deadlines.js'
+
 const consumedFix = Symbol.for('inkless-webhooks.body-consumed')
 
 /** The exact bytes Inkless signed, as bytes or as the text they decode to. */
@@ -91,28 +93,28 @@ class Collector {
 }
 
 /**
- * Collects a body, stopping as soon as it exceeds `limit` bytes or `timeoutMs` passes: the
+ * Collects a body, stopping as soon as it exceeds `limit` bytes or its deadline passes: the
  * rest is never read. A Node stream is paused and detached, not destroyed, so the server can
  * still answer 413 or 408; a Web stream is cancelled.
  */
-export function readBody(source: Stream, limit: number, timeoutMs: number): Promise<ReadResult> {
+export function readBody(source: Stream, limit: number, deadline: Deadline): Promise<ReadResult> {
   const collector = new Collector(limit)
   return isNodeReadable(source)
-    ? readNodeStream(source, collector, timeoutMs)
-    : readWebOrIterable(source, collector, timeoutMs)
+    ? readNodeStream(source, collector, deadline)
+    : readWebOrIterable(source, collector, deadline)
 }
 
 /** Reads a Node.js stream through its 'data' events, several times cheaper than its iterator. */
 function readNodeStream(
   stream: NodeReadable,
   collector: Collector,
-  timeoutMs: number,
+  deadline: Deadline,
 ): Promise<ReadResult> {
   return new Promise((resolve, reject) => {
     let settled = false
     const stop = (result: ReadResult) => {
       settled = true
-      clearTimeout(timer)
+      cancel()
       resolve(result)
     }
     const detach = (result: ReadResult) => {
@@ -123,7 +125,7 @@ function readNodeStream(
     const onData = (chunk: Uint8Array | string) => {
       if (!collector.add(chunk)) detach('too-large')
     }
-    const timer = setTimeout(() => detach('timeout'), timeoutMs)
+    const cancel = deadline(() => detach('timeout'))
     // Listeners stay attached after the end (detaching costs more than it saves); 'close'
     // then fires on every request, so it only builds an error if the body never ended.
     stream.on('data', onData)
@@ -131,11 +133,11 @@ function readNodeStream(
     stream.on('close', () => {
       if (settled) return
       settled = true
-      clearTimeout(timer)
+      cancel()
       reject(new Error('the request was closed before its body ended'))
     })
     stream.on('error', (error) => {
-      clearTimeout(timer)
+      cancel()
       reject(error)
     })
   })
@@ -146,11 +148,11 @@ const TIMED_OUT = Symbol('timed out')
 async function readWebOrIterable(
   source: Stream,
   collector: Collector,
-  timeoutMs: number,
+  deadline: Deadline,
 ): Promise<ReadResult> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs)
+  let cancel = () => {}
+  const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+    cancel = deadline(() => resolve(TIMED_OUT))
   })
   try {
     if ('getReader' in source) {
@@ -158,7 +160,7 @@ async function readWebOrIterable(
       // runtimes whose streams are not async iterable.
       const reader = source.getReader()
       while (true) {
-        const next = await Promise.race([reader.read(), deadline])
+        const next = await Promise.race([reader.read(), timedOut])
         if (next === TIMED_OUT || (!next.done && !collector.add(next.value))) {
           reader.cancel().catch(() => {})
           return next === TIMED_OUT ? 'timeout' : 'too-large'
@@ -168,7 +170,7 @@ async function readWebOrIterable(
     } else {
       const iterator = source[Symbol.asyncIterator]()
       while (true) {
-        const next = await Promise.race([iterator.next(), deadline])
+        const next = await Promise.race([iterator.next(), timedOut])
         if (next === TIMED_OUT || (!next.done && !collector.add(next.value))) {
           iterator.return?.()?.catch(() => {})
           return next === TIMED_OUT ? 'timeout' : 'too-large'
@@ -178,6 +180,6 @@ async function readWebOrIterable(
     }
     return collector.result()
   } finally {
-    clearTimeout(timer)
+    cancel()
   }
 }

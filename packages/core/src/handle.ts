@@ -1,4 +1,5 @@
 import { consumedBodyFix, type RawBody, readBody, withinLimit } from './body.js'
+import { sharedDeadline } from './deadlines.js'
 import { dedupeKeyOf } from './dedupe-key.js'
 import { mismatchHint } from './diagnostics.js'
 import { InklessHandlerError, InklessWebhookError, type ListenerFailure } from './errors.js'
@@ -62,6 +63,8 @@ export function createHandle(parts: HandlerParts) {
   // A store passed as `dedupe` is timed; the default in-memory one answers in microseconds.
   const store = telemetry && options.dedupe ? telemetry.store(options.dedupe) : config.store
   const allowed = rateLimit(DIAGNOSTIC_INTERVAL_MS, now)
+  // Real time, not the injectable clock: it bounds how long a socket is held.
+  const bodyDeadline = sharedDeadline(config.bodyTimeoutMs)
   /** Every report names the delivery (event, dedupeKey, tenant) and, when known, its answer. */
   const report = (d: Delivery, entry: Report, answered?: InklessResponse) =>
     parts.report(
@@ -153,7 +156,7 @@ export function createHandle(parts: HandlerParts) {
     const result =
       typeof source === 'string' || source instanceof Uint8Array
         ? withinLimit(source, config.maxBodyBytes)
-        : readBody(source as AsyncIterable<Uint8Array>, config.maxBodyBytes, config.bodyTimeoutMs)
+        : readBody(source as AsyncIterable<Uint8Array>, config.maxBodyBytes, bodyDeadline)
     const settle = (body: Awaited<typeof result>) => {
       if (body === 'too-large') return answer.TOO_LARGE
       if (body === 'timeout') {

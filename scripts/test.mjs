@@ -55,8 +55,11 @@ const pnpm = (...args) => ['pnpm', args]
 await check('lint (biome)', ...pnpm('exec', 'biome', 'check', '.'))
 const built = await check('build', 'node', ['scripts/build.mjs'])
 if (built) {
-  if (rootScripts['api:check'])
-    await check('API reports (api-extractor)', ...pnpm('run', 'api:check'))
+  await check('API reports (api-extractor)', ...pnpm('run', 'api:check'))
+  await check(
+    'API reference: every export documented (typedoc)',
+    ...pnpm('exec', 'typedoc', '--emit', 'none'),
+  )
 
   rmSync(results, { force: true })
   const since = performance.now()

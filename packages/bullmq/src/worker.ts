@@ -21,6 +21,8 @@ import type { InklessJobData } from './job.js'
 
 /** What every listener receives next to the event, in a worker. */
 export interface JobContext extends DeliveryContext {
+  /** The exact bytes Inkless signed, as the receiver stored them. */
+  readonly rawBody: string
   /**
    * 1 on the first run, 2 on the first retry… (`job.attemptsMade + 1`). A job re-run because
    * its worker died mid-run keeps its number: look at `dedupeKey` to stay idempotent.

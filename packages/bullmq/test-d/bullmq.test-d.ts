@@ -43,6 +43,7 @@ const worker = createInklessWorker({
     expectType<number | null | undefined>(event.secure_link_id)
     expectType<number>(context.attempt)
     expectType<string>(context.jobId)
+    expectType<string>(context.rawBody)
     expectAssignable<DeliveryContext>(context)
   },
   onEnvelopeComplete: async (event) => {

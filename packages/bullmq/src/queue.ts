@@ -3,6 +3,7 @@ import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
 import type { BackoffOptions, JobsOptions, Queue } from 'bullmq'
 import { type InklessJobData, jobIdOf } from './job.js'
 
+/** How `inklessQueue` adds jobs: its deadline, the retry schedule and the dedupe window. */
 export interface InklessQueueOptions {
   /** An enqueue slower than this counts as an outage: 503, and Inkless retries. Default 2,000 ms. */
   timeoutMs?: number

@@ -3,8 +3,11 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    // The JSON file gives .ci/run its closing `N passed, N failed` line.
+    // The JSON file gives scripts/test.mjs the vitest part of its closing line.
     reporters: ['default', ['json', { outputFile: '.tmp/vitest-results.json' }]],
+    // Most files wait on sockets, child processes and Redis rather than the CPU: three
+    // workers on two cores keep both busy (one worker left the suite serial, 200 s).
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     coverage: {

@@ -37,17 +37,39 @@ function run(command, args, { cwd = root, env = {} } = {}) {
   })
 }
 
-async function check(label, command, args, options) {
+/** Runs a command with its output kept, and its time. */
+async function timed(command, args, options) {
   const since = performance.now()
-  const { code, output } = await run(command, args, options)
+  return { ...(await run(command, args, options)), took: seconds(since) }
+}
+
+function report(label, { code, output, took }) {
   if (code === 0) {
     passed++
-    console.log(`✓ ${label} (${seconds(since)})`)
+    console.log(`✓ ${label} (${took})`)
   } else {
     failed++
-    console.log(`✗ ${label} (${seconds(since)})\n${output.trimEnd()}\n`)
+    console.log(`✗ ${label} (${took})\n${output.trimEnd()}\n`)
   }
   return code === 0
+}
+
+const check = async (label, command, args, options) =>
+  report(label, await timed(command, args, options))
+
+/** Runs one check per package, two at a time (each is a short, mostly single-core job). */
+async function perPackage(script, label) {
+  const names = packages.filter((name) => scripts(name)[script])
+  const results = new Map()
+  let next = 0
+  const worker = async () => {
+    while (next < names.length) {
+      const name = names[next++]
+      results.set(name, await timed('pnpm', ['run', script], { cwd: join(root, 'packages', name) }))
+    }
+  }
+  await Promise.all([worker(), worker()])
+  for (const name of names) report(`${label} ${name}`, results.get(name))
 }
 
 const pnpm = (...args) => ['pnpm', args]
@@ -64,33 +86,23 @@ if (built) {
   rmSync(results, { force: true })
   const since = performance.now()
   const vitest = await run('pnpm', ['exec', 'vitest', 'run', '--coverage', '--silent=passed-only'])
-  const report = existsSync(results) ? JSON.parse(readFileSync(results, 'utf8')) : undefined
-  const vitestPassed = report?.numPassedTests ?? 0
-  const vitestFailed = report?.numFailedTests ?? 0
+  const json = existsSync(results) ? JSON.parse(readFileSync(results, 'utf8')) : undefined
+  const vitestPassed = json?.numPassedTests ?? 0
+  const vitestFailed = json?.numFailedTests ?? 0
   passed += vitestPassed
   failed += vitestFailed
-  const ok = vitest.code === 0 && vitestFailed === 0 && report !== undefined
+  const ok = vitest.code === 0 && vitestFailed === 0 && json !== undefined
   if (!ok && vitestFailed === 0) failed++ // coverage gate, a crash, a file that failed to load
   console.log(
     `${ok ? '✓' : '✗'} vitest: ${vitestPassed} passed, ${vitestFailed} failed (${seconds(since)})${ok ? '' : `\n${vitest.output.trimEnd()}\n`}`,
   )
 
-  for (const name of packages) {
-    if (scripts(name)['test:types'])
-      await check(`types (tsd) ${name}`, ...pnpm('run', 'test:types'), {
-        cwd: join(root, 'packages', name),
-      })
-  }
+  await perPackage('test:types', 'types (tsd)')
   await check(
     "examples/nextjs against Next's route types",
     ...pnpm('--filter', 'example-nextjs', 'run', 'typecheck'),
   )
-  for (const name of packages) {
-    if (scripts(name)['check:package'])
-      await check(`package (publint, attw) ${name}`, ...pnpm('run', 'check:package'), {
-        cwd: join(root, 'packages', name),
-      })
-  }
+  await perPackage('check:package', 'package (publint, attw)')
 }
 
 console.log(`\ntook ${seconds(started)}`)

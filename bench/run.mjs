@@ -11,6 +11,7 @@ const sections = []
 for (const script of [
   'micro.mjs',
   'forgery.mjs',
+  'previous-core.mjs',
   'http.mjs',
   'memory.mjs',
   'telemetry.mjs',

@@ -368,6 +368,15 @@ describe('CLI names the cause of a failure', () => {
     }
   })
 
+  it('a port fetch refuses (9, like browsers): said so, not a bare "bad port"', async () => {
+    const target = 'http://127.0.0.1:9/webhook'
+    expect(await cli(['send', target, 'link_viewed', '--secret', SECRET])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `inkless-webhooks: cannot reach ${target}: fetch refuses this port (blocked like in browsers): use another one\n`,
+    })
+  })
+
   it('an unresolvable host: the URL and ENOTFOUND', async () => {
     // .invalid is reserved (RFC 6761): the lookup fails without a server to ask.
     const target = 'http://nowhere.invalid/webhook'
@@ -431,9 +440,9 @@ describe('CLI names the cause of a failure', () => {
     expect(end).toBe('')
   })
 
-  // A static site's multi-line page: shown on one line, cut at 200 characters.
-  const page = `<!DOCTYPE html>\n<html>\n  <body>\n    <h1>Method Not Allowed</h1>\n${'    <p>Only GET here.</p>\n'.repeat(20)}  </body>\n</html>\n`
-  const shown = `<!DOCTYPE html> <html> <body> <h1>Method Not Allowed</h1> ${'<p>Only GET here.</p> '.repeat(20)}`
+  // A static site's multi-line HTML page: its text on one line, cut at 200 characters.
+  const page = `<!DOCTYPE html>\n<html>\n  <head><style>p { color: red }</style></head>\n  <body>\n    <h1>Method Not Allowed</h1>\n${'    <p>Only GET here.</p>\n'.repeat(20)}  </body>\n</html>\n`
+  const shown = `Method Not Allowed ${'Only GET here. '.repeat(20)}`
   it.each([
     [
       413,

@@ -35,7 +35,9 @@ is 200, text/plain, and exactly the verification_secret.`,
   --document-token <t>       document_token of the event (default: random)
   --secure-link-id <n>       secure_link_id of the event (default: random)
   --data <file.json>         fields to merge into the payload
-  --secret, --insecure, --ca as above`,
+  --secret <s>               webhook secret (default: INKLESS_WEBHOOK_SECRET)
+  --insecure                 accept any TLS certificate (https:// URLs)
+  --ca <file>                trust this CA / self-signed certificate`,
   simulate: `Usage: inkless-webhooks simulate <url> [options]
 
   --envelopes <n>            envelopes to play through (default 1)

@@ -17,7 +17,11 @@ const MAX_BODY_CHARS = 200
 
 /** `status body`, the body on one line and cut to a readable length (an HTML page can be long). */
 export function answerLine(answer: Delivery): string {
-  const body = answer.body.replace(/\s+/g, ' ').trim()
+  // A framework's HTML error page: its text says it ("Cannot POST /nope"), not its markup.
+  const text = /^\s*<(!doctype|html)/i.test(answer.body)
+    ? answer.body.replace(/<(script|style|head)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')
+    : answer.body
+  const body = text.replace(/\s+/g, ' ').trim()
   const shown = body.length > MAX_BODY_CHARS ? `${body.slice(0, MAX_BODY_CHARS - 1)}…` : body
   return `${answer.status} ${shown || '(empty body)'}`
 }
@@ -62,5 +66,9 @@ export function networkFailure(error: unknown): string {
         ? code
         : `${message} (${code})`
   const hint = code === undefined ? undefined : CODE_HINTS[code]
-  return hint === undefined ? what : `${what}; ${hint}`
+  if (hint !== undefined) return `${what}; ${hint}`
+  // fetch refuses ports browsers block (1, 9, 6000…) before trying to connect.
+  return what === 'bad port'
+    ? 'fetch refuses this port (blocked like in browsers): use another one'
+    : what
 }

@@ -249,7 +249,11 @@ export function createHandle(parts: HandlerParts) {
         d,
         {
           level: 'error',
-          error: new InklessWebhookError('secret_missing', (error as MissingSecretError).message),
+          error: new InklessWebhookError(
+            'secret_missing',
+            // The console line adds its own prefix.
+            (error as MissingSecretError).message.replace(/^inkless-webhooks: /, ''),
+          ),
         },
         answer.NO_SECRET,
       )

@@ -30,8 +30,6 @@ const url = await new Promise((resolve, reject) => {
   }
 })
 console.log(`examples/express is listening on ${url}\n`)
-console.log('$ inkless-webhooks simulate --envelopes 3 --signers 2 --shuffle --duplicates 0.3\n')
-
 const args = [
   'simulate',
   url,
@@ -42,22 +40,16 @@ const args = [
   '--shuffle',
   '--duplicates',
   '0.3',
+  '--backoff-ms',
+  '100',
+  '--concurrency',
+  '4',
 ]
-const cli = spawn(
-  process.execPath,
-  [
-    join(root, 'packages/testing/dist/cli.mjs'),
-    ...args,
-    '--backoff-ms',
-    '100',
-    '--concurrency',
-    '4',
-  ],
-  {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-)
+console.log(`$ inkless-webhooks ${args.join(' ')}\n`)
+const cli = spawn(process.execPath, [join(root, 'packages/testing/dist/cli.mjs'), ...args], {
+  env,
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
 let table = ''
 cli.stdout.on('data', (chunk) => {
   table += chunk

@@ -56,7 +56,8 @@ const DIAGNOSTIC_INTERVAL_MS = 60_000
  */
 export function createHandle(parts: HandlerParts) {
   const { options, config, platform, secretsFor, listeners, pending } = parts
-  const { now, queue } = { ...config, queue: options.queue }
+  const { now } = config
+  const { queue } = options
   const api =
     options.telemetry === false ? undefined : (options.telemetry?.api ?? platform.openTelemetry?.())
   const telemetry = api && createTelemetry(api, { queued: queue !== undefined })

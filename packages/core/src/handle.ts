@@ -186,6 +186,9 @@ export function createHandle(parts: HandlerParts) {
     d.parsed = parseJson(rawBody)
     const verification = asHandshake(d.parsed)
     if (verification === undefined) return undefined
+    const onVerification = options.onVerification
+    // Without a callback nobody reads `signed`: no HMAC to compute.
+    if (!onVerification) return answer.reply(200, verification.verification_secret)
     const signature = getHeader(d.request.headers, 'x-inkless-signature')
     const signed =
       signature === undefined
@@ -194,28 +197,26 @@ export function createHandle(parts: HandlerParts) {
             secrets === undefined ? false : platform.verify(rawBody, signature, secrets),
           )
     return andThen(signed, async (isSigned) => {
-      if (options.onVerification) {
-        try {
-          const verdict = await options.onVerification(verification, {
-            headers: d.request.headers,
-            signed: isSigned,
-          })
-          if (verdict === false) return answer.REFUSED
-        } catch (error) {
-          report(
-            d,
-            {
-              level: 'error',
-              error: new InklessWebhookError(
-                'verification_failed',
-                'onVerification threw; the handshake was answered 500.',
-                { cause: error },
-              ),
-            },
-            answer.HANDLER_FAILED,
-          )
-          return answer.HANDLER_FAILED
-        }
+      try {
+        const verdict = await onVerification(verification, {
+          headers: d.request.headers,
+          signed: isSigned,
+        })
+        if (verdict === false) return answer.REFUSED
+      } catch (error) {
+        report(
+          d,
+          {
+            level: 'error',
+            error: new InklessWebhookError(
+              'verification_failed',
+              'onVerification threw; the handshake was answered 500.',
+              { cause: error },
+            ),
+          },
+          answer.HANDLER_FAILED,
+        )
+        return answer.HANDLER_FAILED
       }
       return answer.reply(200, verification.verification_secret)
     })

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, it, vi } from 'vitest'
 import { createMemoryDedupeStore, signPayload } from '../src/index.js'
-import { eventBody, platforms, post, SECRET, signedHeaders } from './helpers.js'
+import { eventBody, platforms, post, SECRET } from './helpers.js'
 
 // Findings of the hardening issue, each as a rule that held at the edges it was found at.
 

@@ -2,6 +2,7 @@
 // answers and stores, and what the worker runs, retries, keeps and gives up on.
 import {
   createInklessWorker,
+  type InklessJobData,
   type InklessQueueOptions,
   type InklessWorkerOptions,
   inklessQueue,
@@ -9,7 +10,7 @@ import {
   jobIdOf,
 } from '@inkless-webhooks/bullmq'
 import { createInklessWebhooks, InklessHandlerError } from '@inkless-webhooks/core'
-import { Queue } from 'bullmq'
+import { type Job, Queue } from 'bullmq'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { eventBody, SECRET, signed } from './support/deliveries.js'
 import { freePort } from './support/ports.js'
@@ -91,7 +92,14 @@ describe('receiver: inklessQueue', () => {
       const [job] = jobs
       expect(job?.name).toBe('document_signed')
       expect(job?.id).toBe(jobIdOf(job?.data.dedupeKey))
-      expect(job?.data).toMatchObject({ rawBody: body, event: JSON.parse(body) })
+      // The bytes once: the worker parses them again, so the job holds no parsed event.
+      expect(Object.keys(job?.data ?? {}).sort()).toEqual([
+        'dedupeKey',
+        'rawBody',
+        'receipt',
+        'receivedAt',
+      ])
+      expect(job?.data).toMatchObject({ rawBody: body })
       expect(job?.data.dedupeKey).toMatch(/^[\w-]{43}$/)
     },
   )
@@ -257,14 +265,79 @@ describe('worker: createInklessWorker', () => {
     expect(await queue.getFailedCount()).toBe(0)
   })
 
-  it('a job that holds no Inkless delivery fails at once, reported', async () => {
-    const queue = queueOn(nextName())
+  it('a job that is not a delivery a receiver stored is refused: no listener runs, failed set at once, the reason said', async () => {
+    // What someone with write access to Redis, or a bug elsewhere, could put in the queue.
+    const { queue, deliver } = receiver()
+    const genuine = eventBody('document_signed')
+    await deliver(genuine)
+    const [stored] = (await queue.getWaiting()) as [Job<InklessJobData>]
+    const { dedupeKey, receivedAt } = stored.data
+    const tampered = JSON.stringify({ ...JSON.parse(genuine), document_token: 1 })
+    const otherDocument = JSON.stringify({ ...JSON.parse(genuine), document_token: 'zz9' })
+    const injected: [string, unknown, RegExp][] = [
+      ['hand-made', { hello: 'world' }, /holds no Inkless delivery/],
+      [
+        'not-json',
+        { rawBody: 'not even json', dedupeKey, receivedAt },
+        /not an Inkless event \(body is not valid UTF-8 JSON\)/,
+      ],
+      [
+        'typed-wrong',
+        { rawBody: tampered, dedupeKey, receivedAt },
+        /"document_token" must be a string/,
+      ],
+      [
+        'other-body',
+        { rawBody: otherDocument, dedupeKey, receivedAt },
+        /does not match its dedupeKey/,
+      ],
+      [
+        'other-tenant',
+        { rawBody: genuine, dedupeKey, receivedAt, tenant: 'acme' },
+        /does not match its dedupeKey/,
+      ],
+      [
+        'bad-key',
+        { rawBody: genuine, dedupeKey: 'x', receivedAt },
+        /dedupeKey is not a dedupe key/,
+      ],
+    ]
+    await stored.remove()
+    for (const [name, data] of injected) await queue.add(name, data as never, { attempts: 5 })
     const onError = vi.fn()
-    workerFor(queue, { onError, onEvent: () => {} })
-    await queue.add('hand-made', { hello: 'world' }, { attempts: 5 })
-    await vi.waitFor(async () => expect(await queue.getFailedCount()).toBe(1))
-    expect((await queue.getFailed())[0]?.attemptsMade).toBe(1)
-    expect(onError.mock.calls[0]?.[0].message).toMatch(/holds no Inkless delivery/)
+    const ran = vi.fn()
+    workerFor(queue, { onError, onEvent: ran, onDocumentSigned: ran })
+    await vi.waitFor(async () => expect(await queue.getFailedCount()).toBe(injected.length))
+    expect(ran).not.toHaveBeenCalled()
+    const failed = await queue.getFailed()
+    for (const [name, , reason] of injected) {
+      const job = failed.find((j) => j.name === name)
+      expect(job?.attemptsMade).toBe(1)
+      expect(job?.failedReason).toMatch(reason)
+      expect(job?.failedReason).toMatch(/no listener ran/)
+    }
+    expect(onError.mock.calls.map(([error, context]) => [error.code, context.final])).toEqual(
+      injected.map(() => ['job_refused', true]),
+    )
+    // The genuine delivery, stored again by its receiver, runs.
+    await deliver(genuine)
+    await vi.waitFor(() => expect(ran).toHaveBeenCalledTimes(2))
+  })
+
+  it('a job stored with its parsed event (an older receiver) runs from its raw body', async () => {
+    const { queue, deliver } = receiver()
+    const body = eventBody('otp_sent')
+    await deliver(body)
+    const [job] = await queue.getWaiting()
+    // The parsed event is ignored: a forged one beside the genuine bytes changes nothing.
+    await job?.updateData({
+      ...(job.data as InklessJobData),
+      event: { event: 'document_signed', document_token: 1 },
+    } as never)
+    const calls: string[] = []
+    workerFor(queue, { onEvent: (event) => void calls.push(event.event) })
+    await vi.waitFor(async () => expect(await queue.getCompletedCount()).toBe(1))
+    expect(calls).toEqual(['otp_sent'])
   })
 
   it('a processed delivery is a duplicate within dedupeWindowSeconds, and runs again after it', async () => {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { createInklessWorker, inklessQueue } from '@inkless-webhooks/bullmq'
 import type { InklessWebhooks, QueuedDelivery } from '@inkless-webhooks/core'
 import { inklessWebhooks as nodeAdapter } from '@inkless-webhooks/node'
 import * as api from '@opentelemetry/api'
@@ -23,13 +24,15 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Queue } from 'bullmq'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createInklessWebhooks, type InklessResponse } from '../packages/core/src/index.js'
 import { reasonOf } from '../packages/core/src/outcome.js'
 import * as answers from '../packages/core/src/responses.js'
 import * as web from '../packages/core/src/web.js'
 import { eventBody, handshakeBody, SECRET, signed } from './support/deliveries.js'
 import { send } from './support/http.js'
+import { RedisServer } from './support/redis.js'
 
 const { context, metrics, trace, SpanKind, SpanStatusCode, ROOT_CONTEXT } = api
 const run = promisify(execFile)
@@ -302,6 +305,75 @@ describe('traces', () => {
     await deliver(url, eventBody('document_signed'))
     expect(jobs[1]).toBeDefined()
     expect(jobs[1]).not.toHaveProperty('traceparent')
+  })
+})
+
+describe('queue mode: one trace from the HTTP request to the worker', () => {
+  let redis: RedisServer
+  beforeAll(async () => {
+    redis = await RedisServer.start('none')
+  })
+  afterAll(() => redis.destroy())
+
+  it('BullMQ: the job span is a child of the delivery span; its listeners, timed and counted, under it', async () => {
+    const connection = { host: '127.0.0.1', port: redis.port }
+    const queue = new Queue('inkless-telemetry', { connection })
+    const url = await serve(createInklessWebhooks({ secret: SECRET, queue: inklessQueue(queue) }))
+    const worker = createInklessWorker({
+      connection,
+      queueName: queue.name,
+      onError: () => {},
+      onDocumentSigned: () =>
+        trace.getTracer('app').startActiveSpan('crm.update', (span) => span.end()),
+    })
+    try {
+      expect((await deliver(url, eventBody('document_signed'))).status).toBe(200)
+      // A job someone else put in the queue: refused, counted, its own trace.
+      await queue.add('forged', { rawBody: 'not even json', dedupeKey: 'x'.repeat(43) } as never)
+      await vi.waitFor(async () => {
+        expect(await queue.getCompletedCount()).toBe(1)
+        expect(await queue.getFailedCount()).toBe(1)
+      })
+    } finally {
+      await worker.close()
+      await queue.close()
+    }
+
+    const [http] = named('POST /webhook')
+    const [delivery] = deliverySpans()
+    const jobs = named('inkless.job')
+    const job = jobs.find((s) => s.attributes['inkless.outcome'] === 'processed')
+    expect(delivery?.parentSpanContext?.spanId).toBe(http?.spanContext().spanId)
+    expect(job?.spanContext().traceId).toBe(http?.spanContext().traceId)
+    expect(job?.parentSpanContext?.spanId).toBe(delivery?.spanContext().spanId)
+    expect(job?.kind).toBe(SpanKind.CONSUMER)
+    expect(job?.attributes).toMatchObject({
+      'inkless.event': 'document_signed',
+      'inkless.job.attempt': 1,
+      'inkless.dedupe_key': delivery?.attributes['inkless.dedupe_key'],
+    })
+    const [listener] = childrenOf(job as ReadableSpan)
+    expect(listener?.name).toBe('inkless.listener onDocumentSigned')
+    expect(childrenOf(listener as ReadableSpan).map((s) => s.name)).toEqual(['crm.update'])
+
+    const refused = jobs.find((s) => s.attributes['inkless.outcome'] === 'refused')
+    expect(refused?.parentSpanContext).toBeUndefined()
+    expect(refused?.status.code).toBe(SpanStatusCode.ERROR)
+    expect(childrenOf(refused as ReadableSpan)).toEqual([])
+
+    expect(points(await collected('inkless.webhook.jobs'))).toEqual(
+      expect.arrayContaining([
+        {
+          attributes: { 'inkless.outcome': 'processed', 'inkless.event': 'document_signed' },
+          value: 1,
+        },
+        { attributes: { 'inkless.outcome': 'refused' }, value: 1 },
+      ]),
+    )
+    const durations = (await collected('inkless.webhook.handler.duration')) as HistogramMetricData
+    expect(durations.dataPoints.map((p) => [p.attributes, p.value.count])).toEqual([
+      [{ 'inkless.listener': 'onDocumentSigned', 'inkless.event': 'document_signed' }, 1],
+    ])
   })
 })
 

@@ -1,7 +1,11 @@
-import type { QueuedDelivery } from '@inkless-webhooks/core'
+import type { StoredDelivery } from '@inkless-webhooks/core/queue'
 
-/** What an Inkless job holds: the verified delivery, and a mark of the add() that stored it. */
-export interface InklessJobData extends QueuedDelivery {
+/**
+ * What an Inkless job holds: the signed bytes, the dedupe key, when it was received, the
+ * tenant and trace context (core's `StoredDelivery`), and a mark of the add() that stored
+ * it. The worker rebuilds the event from the bytes.
+ */
+export interface InklessJobData extends StoredDelivery {
   /** Random per add(), so a receiver can tell whether the stored job is the one it added. */
   readonly receipt: string
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
+import { toStoredDelivery } from '@inkless-webhooks/core/queue'
 import type { BackoffOptions, JobsOptions, Queue } from 'bullmq'
 import { type InklessJobData, jobIdOf } from './job.js'
 
@@ -51,7 +52,11 @@ export function inklessQueue(
   const store = async (delivery: QueuedDelivery): Promise<'queued' | 'duplicate'> => {
     const receipt = randomUUID()
     const jobId = jobIdOf(delivery.dedupeKey)
-    await queue.add(delivery.event.event, { ...delivery, receipt }, { ...jobOptions, jobId })
+    await queue.add(
+      delivery.event.event,
+      { ...toStoredDelivery(delivery), receipt },
+      { ...jobOptions, jobId },
+    )
     // When the id exists, add() stores nothing yet returns a job built from our arguments
     // (taskforcesh/bullmq#3214): the stored job's receipt says whose it is. One HGET of its
     // data, not getJob(), which parses the whole job and doubles the receiver's CPU time. A

@@ -7,6 +7,8 @@
  * - `body_consumed`: an upstream parser read the body without keeping the bytes (500).
  * - `body_unreadable`, `body_timeout`: clients that closed or stalled their upload, counted.
  * - `secret_missing`, `secret_lookup_failed`: no secret configured; a tenant's lookup failed.
+ * - `job_refused`: a queue worker found a job that is not a delivery a receiver stored (its
+ *   raw body is not an event, or does not match its dedupe key); no listener ran.
  * - `internal`: anything else.
  */
 export type InklessErrorCode =
@@ -19,6 +21,7 @@ export type InklessErrorCode =
   | 'queue_unavailable'
   | 'secret_missing'
   | 'secret_lookup_failed'
+  | 'job_refused'
   | 'internal'
 
 /** An error reported to `onError`; `code` says which rule produced it. */

@@ -6,7 +6,6 @@
  *
  * @module @inkless-webhooks/core
  */
-import { createRequire } from 'node:module'
 import {
   digest,
   signPayload,
@@ -14,28 +13,13 @@ import {
   verifySignature,
   verifySignatureAsync,
 } from './crypto-node.js'
+import { openTelemetry } from './open-telemetry-node.js'
 import type { InklessWebhooksOptions } from './options.js'
-import type { OpenTelemetryApi } from './telemetry.js'
 import { createWebhooks, type InklessWebhooks } from './webhooks.js'
 
 // The build for Node.js and Bun: node:crypto, synchronous. web.ts is the Web Crypto twin.
 export * from './public-api.js'
 export { signPayload, signPayloadAsync, verifySignature, verifySignatureAsync }
-
-// An optional peer dependency, loaded when an instance is created, as OpenTelemetry's own
-// instrumentations get the API: absent, telemetry is off; present, it costs nothing until a
-// provider is registered (README "Tracing and metrics").
-let openTelemetryApi: OpenTelemetryApi | null | undefined
-const openTelemetry = () => {
-  if (openTelemetryApi === undefined) {
-    try {
-      openTelemetryApi = createRequire(import.meta.url)('@opentelemetry/api') as OpenTelemetryApi
-    } catch {
-      openTelemetryApi = null
-    }
-  }
-  return openTelemetryApi ?? undefined
-}
 
 /** One webhook receiver: handlers, dedupe and `handle()`. Adapters accept it in place of options. */
 export const createInklessWebhooks = (options: InklessWebhooksOptions = {}): InklessWebhooks =>

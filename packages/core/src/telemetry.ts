@@ -39,6 +39,10 @@ export interface OpenTelemetryApi {
   readonly trace: {
     getTracerProvider(): OtelTracerProvider & { getDelegate?(): OtelTracerProvider }
     setSpan(context: OtelContext, span: OtelSpan): OtelContext
+    setSpanContext(
+      context: OtelContext,
+      spanContext: { traceId: string; spanId: string; traceFlags: number; isRemote?: boolean },
+    ): OtelContext
   }
   readonly context: {
     active(): OtelContext
@@ -62,8 +66,27 @@ interface DeliveryFacts {
   readonly dedupeKey?: string | undefined
 }
 
+/** A job's facts, as far as the worker checked them. */
+interface JobFacts extends DeliveryFacts {
+  readonly jobId: string
+  readonly attempt: number
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+const INVALID_TRACE = /^0+$/
+
+/** A W3C `traceparent` (version 00) as a remote span context; undefined if malformed. */
+function parseTraceparent(value: unknown) {
+  const match = typeof value === 'string' ? TRACEPARENT.exec(value) : null
+  if (match === null) return undefined
+  const [, traceId, spanId, flags] = match as unknown as [string, string, string, string]
+  if (INVALID_TRACE.test(traceId) || INVALID_TRACE.test(spanId)) return undefined
+  return { traceId, spanId, traceFlags: Number.parseInt(flags, 16), isRemote: true }
+}
+
 const SCOPE = '@inkless-webhooks/core'
 const SPAN_KIND_INTERNAL = 0
+const SPAN_KIND_CONSUMER = 4
 const STATUS_ERROR = 2
 // Seconds; the semantic conventions' HTTP buckets, and finer ones for stores (µs to s).
 const HANDLER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
@@ -81,6 +104,10 @@ function instrumentsOf(meter: OtelMeter) {
       description: 'How long each listener took for one delivery.',
       unit: 's',
       advice: { explicitBucketBoundaries: HANDLER_BUCKETS },
+    }),
+    jobs: meter.createCounter('inkless.webhook.jobs', {
+      description: 'Queued deliveries run by a worker, by event and outcome.',
+      unit: '{job}',
     }),
     storeDuration: meter.createHistogram('inkless.dedupe.duration', {
       description: 'Latency of the dedupe store, by operation.',
@@ -160,6 +187,38 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
     return instruments
   }
 
+  /** Each listener in a child span (active while it runs, so its own spans nest), timed. */
+  const listenerAround =
+    (
+      context: OtelContext,
+      facts: DeliveryFacts,
+      tracer: OtelTracer | undefined,
+      metrics: Instruments | undefined,
+    ): ListenerAround =>
+    (label, call) => {
+      const started = metrics ? performance.now() : 0
+      const event = facts.event?.event as string
+      const child = tracer?.startSpan(
+        `inkless.listener ${label}`,
+        {
+          kind: SPAN_KIND_INTERNAL,
+          attributes: { 'inkless.listener': label, 'inkless.event': event },
+        },
+        context,
+      )
+      const run = child ? () => api.context.with(api.trace.setSpan(context, child), call) : call
+      return measured(run, (failed, error) => {
+        const attributes: Attributes = { 'inkless.listener': label, 'inkless.event': event }
+        if (failed) {
+          attributes['error.type'] = errorType(error)
+          child?.recordException(error instanceof Error ? error : String(error))
+          child?.setStatus({ code: STATUS_ERROR, message: errorType(error) })
+        }
+        child?.end()
+        metrics?.handlerDuration.record?.(seconds(started), attributes)
+      })
+    }
+
   /** One request: its span (child of the active one, e.g. the HTTP server span) and counter. */
   const begin = (facts: DeliveryFacts) => {
     const tracer = currentTracer()
@@ -197,30 +256,7 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
       span.end()
     }
 
-    /** Each listener in a child span (active while it runs, so its own spans nest), timed. */
-    const listener: ListenerAround = (label, call) => {
-      const started = metrics ? performance.now() : 0
-      const event = facts.event?.event as string
-      const child = tracer?.startSpan(
-        `inkless.listener ${label}`,
-        {
-          kind: SPAN_KIND_INTERNAL,
-          attributes: { 'inkless.listener': label, 'inkless.event': event },
-        },
-        context,
-      )
-      const run = child ? () => api.context.with(api.trace.setSpan(context, child), call) : call
-      return measured(run, (failed, error) => {
-        const attributes: Attributes = { 'inkless.listener': label, 'inkless.event': event }
-        if (failed) {
-          attributes['error.type'] = errorType(error)
-          child?.recordException(error instanceof Error ? error : String(error))
-          child?.setStatus({ code: STATUS_ERROR, message: errorType(error) })
-        }
-        child?.end()
-        metrics?.handlerDuration.record?.(seconds(started), attributes)
-      })
-    }
+    const listener = listenerAround(context, facts, tracer, metrics)
 
     return {
       /** Runs handle()'s steps with the delivery's span active. */
@@ -243,6 +279,50 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
           failedInBackground = !ok
           end()
         })
+      },
+    }
+  }
+
+  /**
+   * One run of a queued job in a worker: an `inkless.job` span, a child of the receiver's
+   * `inkless.webhook` span through the job's stored `traceparent` (one trace from the HTTP
+   * request to the listeners), the listener spans and durations as in the receiver, and
+   * the `inkless.webhook.jobs` counter.
+   */
+  const job = (facts: JobFacts, traceparent: unknown) => {
+    const tracer = currentTracer()
+    const metrics = currentInstruments()
+    if (tracer === undefined && metrics === undefined) return undefined
+    const remote = parseTraceparent(traceparent)
+    const parent = remote
+      ? api.trace.setSpanContext(api.context.active(), remote)
+      : api.context.active()
+    const span = tracer?.startSpan(
+      'inkless.job',
+      {
+        kind: SPAN_KIND_CONSUMER,
+        attributes: { 'inkless.job.id': facts.jobId, 'inkless.job.attempt': facts.attempt },
+      },
+      parent,
+    )
+    const context = span ? api.trace.setSpan(parent, span) : parent
+    return {
+      listener: listenerAround(context, facts, tracer, metrics),
+      /** Records the run's outcome: processed, failed (listeners threw), refused (bad job). */
+      end(outcome: 'processed' | 'failed' | 'refused') {
+        const attributes: Attributes = { 'inkless.outcome': outcome }
+        if (facts.event !== undefined) attributes['inkless.event'] = facts.event.event
+        metrics?.jobs.add?.(1, attributes)
+        if (span === undefined) return
+        const spanAttributes: Attributes = { ...attributes }
+        if (facts.tenant !== undefined) spanAttributes['inkless.tenant'] = facts.tenant
+        if (facts.dedupeKey !== undefined) spanAttributes['inkless.dedupe_key'] = facts.dedupeKey
+        if (outcome !== 'processed') {
+          spanAttributes['error.type'] = outcome
+          span.setStatus({ code: STATUS_ERROR, message: outcome })
+        }
+        span.setAttributes(spanAttributes)
+        span.end()
       },
     }
   }
@@ -272,5 +352,5 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
     }
   }
 
-  return { begin, store: timedStore }
+  return { begin, job, store: timedStore }
 }

@@ -1,0 +1,65 @@
+import type {
+  DeliveryContext,
+  InklessEvent,
+  InklessHandlerError,
+  InklessUnknownEvent,
+  InklessWebhookError,
+  QueuedDelivery,
+} from '@inkless-webhooks/core'
+import {
+  createJobRunner,
+  type JobContext,
+  type JobErrorContext,
+  type JobResult,
+  type JobRunner,
+  type StoredDelivery,
+  toStoredDelivery,
+} from '@inkless-webhooks/core/queue'
+import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
+
+// The runner: core's callbacks with a job's context.
+const runner = createJobRunner({
+  onDocumentSigned: (event, context) => {
+    expectType<'document_signed'>(event.event)
+    expectType<number>(context.attempt)
+    expectType<string>(context.jobId)
+    expectType<string>(context.rawBody)
+    expectAssignable<DeliveryContext>(context)
+  },
+  onEvent: (event, context) => {
+    expectType<InklessEvent>(event)
+    expectType<JobContext>(context)
+  },
+  onUnknownEvent: (event) => expectType<InklessUnknownEvent>(event),
+  onError: (error, context) => {
+    expectType<Error>(error)
+    expectType<JobErrorContext>(context)
+    expectType<boolean | undefined>(context.final)
+  },
+  telemetry: false,
+})
+expectType<JobRunner>(runner)
+runner.on('otp_sent', (event, context) => {
+  expectType<'otp_sent'>(event.event)
+  expectType<number>(context.attempt)
+})
+
+// run() takes what the queue read back (unknown) and says what became of it.
+const result = await runner.run({ anything: true }, { id: 'inkless-x', attempt: 1, attempts: 8 })
+expectType<JobResult>(result)
+if (result.outcome === 'failed') expectType<InklessHandlerError>(result.error)
+if (result.outcome === 'refused') expectType<InklessWebhookError>(result.error)
+if (result.outcome === 'processed') expectError(result.error)
+
+// A job stores the delivery without its parsed event.
+declare const delivery: QueuedDelivery
+const stored = toStoredDelivery(delivery)
+expectType<StoredDelivery>(stored)
+expectType<string>(stored.rawBody)
+expectNotAssignable<{ event: unknown }>(stored)
+
+// A misspelt callback, a wrong job description, a callback for another event.
+expectError(createJobRunner({ onDocumentSignd: () => {} }))
+expectError(runner.run({}, { id: 1, attempt: 1, attempts: 8 }))
+expectError(runner.run({}))
+expectError(createJobRunner({ onOtpSent: (event: { event: 'document_signed' }) => event }))

@@ -37,8 +37,9 @@ for (const [label, bytes] of sizes) {
       },
       onError: () => {},
     })
-    // Every valid request in the timed loop is a first delivery (new to the dedupe store):
-    // enough distinct signed bodies are built beforehand for the warm-up and every round.
+    // Every request in the timed loop carries a body of its own (a valid one is a first
+    // delivery for the dedupe store): enough distinct bodies, valid and forged, are built
+    // beforehand for the warm-up and every round.
     const iterations = bytes > 16 * 1024 ? 100 : bytes > 135 ? 300 : 2000
     const needed = iterations * (rounds + 1)
     let serial = 0
@@ -46,7 +47,7 @@ for (const [label, bytes] of sizes) {
       const text = Buffer.from(body(bytes, serial++, nested))
       return { text, signature: signPayload(text, secret) }
     })
-    const forged = Array.from({ length: 256 }, () => Buffer.from(body(bytes, serial++, nested)))
+    const forged = Array.from({ length: needed }, () => Buffer.from(body(bytes, serial++, nested)))
     const headers = (signature) => ({ 'x-inkless-signature': signature, 'x-inkless-alg': 'SHA256' })
     let nextValid = 0
     let nextForged = 0
@@ -73,7 +74,7 @@ for (const [label, bytes] of sizes) {
             const res = await webhooks.handle({
               method: 'POST',
               headers: headers(FORGED),
-              rawBody: forged[nextForged++ % forged.length],
+              rawBody: forged[nextForged++],
             })
             if (res.status !== 401) throw new Error(`forged got ${res.status}`)
           },
@@ -94,5 +95,5 @@ for (const [label, bytes] of sizes) {
 }
 
 console.log(
-  `## Forged against valid requests\n\n\`handle()\` with the default options (in-memory dedupe), every body unique; median of ${rounds} interleaved rounds. Target: forged / valid CPU per request ≤ 1.2.\n\n${table(rows)}\n\n- Worst ratio: ${worst.toFixed(2)} (${worst <= 1.2 ? 'target met' : 'target missed'}).\n`,
+  `## Forged against valid requests\n\n\`handle()\` with the default options (in-memory dedupe), every body unique (valid and forged alike) and a fresh request object per call; median of ${rounds} interleaved rounds of 2,000 (135 B), 300 (16 KiB) or 100 (96 KiB) per candidate. Nested: the padding sits 2,000 arrays deep. Target: forged / valid CPU per request ≤ 1.2.\n\n${table(rows)}\n\n- Worst ratio: ${worst.toFixed(2)} (target ≤ 1.2: ${worst <= 1.2 ? 'met' : 'missed'}).\n`,
 )

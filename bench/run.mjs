@@ -1,12 +1,33 @@
 // `pnpm bench`: runs every benchmark one after the other (never beside each other: they
-// would share the two cores) and writes bench/RESULTS.md.
+// would share the two cores), writes bench/RESULTS.md, and draws bench/results.svg from the
+// same run's tables (bench/chart.mjs).
+// `pnpm bench --quick`: the HTTP table alone, one short round, printed and not written.
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { chartData, renderChart, tablesOf } from './chart.mjs'
 import { machine } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
+const run = (script, args = []) => {
+  console.error(`running bench/${script} ${args.join(' ')}…`)
+  const started = performance.now()
+  const output = execFileSync(process.execPath, [join(here, script), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  console.error(`bench/${script}: ${((performance.now() - started) / 1000).toFixed(0)} s`)
+  process.stdout.write(`${output}\n`)
+  return output
+}
+
+if (process.argv.includes('--quick')) {
+  run('http.mjs', ['--rounds', '1', '--duration', '1', '--warmup', '0.3'])
+  process.exit(0)
+}
+
+const started = performance.now()
 const sections = []
 for (const script of [
   'micro.mjs',
@@ -16,18 +37,22 @@ for (const script of [
   'memory.mjs',
   'telemetry.mjs',
   'queue.mjs',
+  'postgres.mjs',
 ]) {
-  console.error(`running bench/${script}…`)
-  const output = execFileSync(process.execPath, [join(here, script)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  process.stdout.write(`${output}\n`)
+  if (!existsSync(join(here, script))) continue
   // Each script's own headings move one level down under this file's title.
-  sections.push(output.replace(/^(#+) /gm, '#$1 '))
+  sections.push(run(script).replace(/^(#+) /gm, '#$1 '))
 }
+const minutes = (performance.now() - started) / 60_000
+const results = sections.join('\n')
 writeFileSync(
   join(here, 'RESULTS.md'),
-  `# Benchmark results\n\nMachine: ${machine()}. Command: \`pnpm bench\` (\`node bench/run.mjs\`), loopback only, bounded runs.\nRatios are against baselines measured in the same run; rerun to compare on your machine.\n\n${sections.join('\n')}`,
+  `# Benchmark results\n\nMachine: ${machine()}. Command: \`pnpm bench\` (\`node bench/run.mjs\`, ${minutes.toFixed(1)} min), loopback only, bounded runs. Each table states its own settings.\nRatios are against baselines measured in the same run; rerun to compare on your machine. The chart, [results.svg](results.svg), is drawn from these tables.\n\n${results}`,
 )
-console.error('wrote bench/RESULTS.md')
+writeFileSync(
+  join(here, 'results.svg'),
+  await renderChart(chartData(tablesOf(results)), {
+    title: `pnpm bench, ${machine()} (blue: target met, red: missed; tick: target)`,
+  }),
+)
+console.error(`wrote bench/RESULTS.md and bench/results.svg (${minutes.toFixed(1)} min)`)

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './ports.js'
@@ -103,7 +103,42 @@ export class PostgresServer {
     await exit
   }
 
+  /** Freezes the server and its backends (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void {
+    this.signalAll('SIGSTOP')
+  }
+
+  resume(): void {
+    this.signalAll('SIGCONT')
+  }
+
+  /** The postmaster and its children: each backend runs in a session of its own (setsid). */
+  private signalAll(signal: NodeJS.Signals): void {
+    const pid = this.process?.pid
+    if (pid === undefined) return
+    const children = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((entry) => {
+        try {
+          // The parent pid is the 4th field, after the parenthesised command name.
+          const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid
+        } catch {
+          return false
+        }
+      })
+      .map(Number)
+    for (const target of [pid, ...children]) {
+      try {
+        process.kill(target, signal)
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+  }
+
   async destroy(): Promise<void> {
+    this.resume()
     await this.stop()
     rmSync(this.dir, { recursive: true, force: true })
   }

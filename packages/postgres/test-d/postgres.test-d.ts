@@ -1,0 +1,65 @@
+import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
+import {
+  createPostgresDedupeStore,
+  createSchema,
+  type PostgresDedupeStore,
+  type ProcessedDelivery,
+  type Queryable,
+  runDeliveryInTransaction,
+  type SkippedDelivery,
+  schemaSql,
+} from '@inkless-webhooks/postgres'
+import pg from 'pg'
+import { expectAssignable, expectError, expectType } from 'tsd'
+
+const pool = new pg.Pool()
+const store = createPostgresDedupeStore({ pool, schema: 'app', leaseMs: 60_000 })
+expectType<PostgresDedupeStore>(store)
+expectAssignable<DedupeStore>(store)
+expectType<Promise<number>>(store.cleanup())
+createPostgresDedupeStore({ client: new pg.Client(), retentionMs: 3_600_000, timeoutMs: 500 })
+expectAssignable<Queryable>(pool)
+expectAssignable<Queryable>(new pg.Client())
+expectType<Promise<void>>(createSchema(pool, { table: 'deliveries' }))
+expectType<string>(schemaSql())
+createInklessWebhooks({ secret: 's', dedupe: store, onStoreError: 'process' })
+
+expectError(createPostgresDedupeStore({}))
+expectError(createPostgresDedupeStore({ pool: {} }))
+expectError(createPostgresDedupeStore({ pool, leaseMs: '5m' }))
+expectError(createPostgresDedupeStore({ pool, ttlSeconds: 60 }))
+
+const delivery = {
+  dedupeKey: 'k',
+  event: { event: 'document_signed', document_token: 'd', timestamp: '2026-03-11T23:25:31Z' },
+}
+// pg: the transaction is the pool's connection, as a Queryable.
+const ran = runDeliveryInTransaction({ pool }, delivery, async ({ db, stale }) => {
+  expectType<Queryable>(db)
+  expectType<boolean>(stale)
+  return 1
+})
+expectType<Promise<ProcessedDelivery<number> | SkippedDelivery>>(ran)
+// Another driver: its transaction function, and `query` when its transaction has none.
+interface OrmTx {
+  run(sql: string, params: unknown[]): Promise<{ rows: object[] }>
+}
+declare const orm: { transaction<T>(work: (tx: OrmTx) => Promise<T>): Promise<T> }
+runDeliveryInTransaction(
+  {
+    query: (tx: OrmTx, text, values) => tx.run(text, values),
+    transaction: (work) => orm.transaction(work),
+  },
+  delivery,
+  async ({ db }) => expectType<OrmTx>(db),
+)
+// A driver whose transaction has `query` (PGlite): `db` is a Queryable.
+declare const pglite: { transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> }
+runDeliveryInTransaction(
+  { transaction: (work) => pglite.transaction(work) },
+  delivery,
+  async ({ db }) => expectType<Queryable>(db),
+)
+expectError(
+  runDeliveryInTransaction({ pool, transaction: orm.transaction }, delivery, async () => 1),
+)

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInklessWebhooks } from '@inkless-webhooks/core'
+import {
+  createPostgresDedupeStore,
+  createSchema,
+  type Queryable,
+  runDeliveryInTransaction,
+  schemaSql,
+  type TransactionRunner,
+} from '@inkless-webhooks/postgres'
+import { describe, expect, it, vi } from 'vitest'
+import { eventBody, SECRET, signed } from './deliveries.js'
+
+let schemas = 0
+/** A schema of its own per test, so tests sharing one database never see each other's rows. */
+export const freshSchema = async (db: Queryable) => {
+  const schema = `t${process.pid}_${++schemas}`
+  await createSchema(db, { schema })
+  return schema
+}
+
+const rowCount = async (db: Queryable, schema: string, table = 'inkless_webhook_deliveries') =>
+  Number(
+    (
+      (await db.query(`SELECT count(*)::int AS n FROM "${schema}"."${table}"`)).rows[0] as {
+        n: number
+      }
+    ).n,
+  )
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * The store's contract, run against a real PostgreSQL and against PGlite: `db()` answers
+ * statements, `transaction` opens one.
+ */
+export function postgresStoreContract(
+  name: string,
+  db: () => Queryable,
+  transaction: () => TransactionRunner<Queryable>,
+) {
+  describe(`createPostgresDedupeStore on ${name}`, () => {
+    it('claims with INSERT … ON CONFLICT, marks done, releases on failure', async () => {
+      const schema = await freshSchema(db())
+      const store = createPostgresDedupeStore({ pool: db(), schema })
+      expect(await store.claim('k')).toBe('claimed')
+      expect(await store.claim('k')).toBe('processing')
+      await store.release('k')
+      expect(await store.claim('k')).toBe('claimed')
+      await store.complete('k')
+      expect(await store.claim('k')).toBe('done')
+    })
+
+    it('a lease left by a crashed instance is taken over once expired; its late release cannot delete the new claim', async () => {
+      const schema = await freshSchema(db())
+      const crashed = createPostgresDedupeStore({ client: db(), schema, leaseMs: 300 })
+      const other = createPostgresDedupeStore({ client: db(), schema, leaseMs: 300 })
+      expect(await crashed.claim('k')).toBe('claimed')
+      expect(await other.claim('k')).toBe('processing')
+      await sleep(350)
+      expect(await other.claim('k')).toBe('claimed')
+      await crashed.release('k')
+      expect(await other.claim('k')).toBe('processing')
+      await other.complete('k')
+      expect(await crashed.claim('k')).toBe('done')
+    })
+
+    it('remembers a processed delivery for retentionMs; cleanup() deletes it after', async () => {
+      const schema = await freshSchema(db())
+      const store = createPostgresDedupeStore({ pool: db(), schema, retentionMs: 300 })
+      await store.claim('old')
+      await store.complete('old')
+      expect(await store.claim('old')).toBe('done')
+      expect(await store.cleanup()).toBe(0)
+      await sleep(350)
+      await store.claim('new')
+      await store.complete('new')
+      expect(await store.cleanup()).toBe(1)
+      expect(await rowCount(db(), schema)).toBe(1)
+      expect(await store.claim('old')).toBe('claimed')
+    })
+
+    it('behind handle(): a failure is 500 and released, the retry 200, then duplicate; tenants are separate deliveries', async () => {
+      const schema = await freshSchema(db())
+      const onEvent = vi.fn().mockRejectedValueOnce(new Error('first attempt fails'))
+      const webhooks = createInklessWebhooks({
+        secret: SECRET,
+        tenant: (request) =>
+          new URL(request.url ?? '/', 'http://x').searchParams.get('t') ?? undefined,
+        onEvent,
+        onError: () => {},
+        dedupe: createPostgresDedupeStore({ pool: db(), schema }),
+      })
+      const body = eventBody()
+      const to = (tenant: string) => ({
+        method: 'POST',
+        url: `/webhook?t=${tenant}`,
+        headers: signed(body),
+        rawBody: body,
+      })
+      expect((await webhooks.handle(to('a'))).status).toBe(500)
+      expect((await webhooks.handle(to('a'))).status).toBe(200)
+      expect(await webhooks.handle(to('a'))).toMatchObject({ status: 200, body: 'duplicate' })
+      expect(await webhooks.handle(to('b'))).toMatchObject({ status: 200, body: 'ok' })
+      expect(await webhooks.handle(to('b'))).toMatchObject({ status: 200, body: 'duplicate' })
+      expect(onEvent).toHaveBeenCalledTimes(3)
+      expect(await rowCount(db(), schema)).toBe(2)
+    })
+
+    it('createSchema is idempotent, takes names, and the shipped schema.sql is schemaSql()', async () => {
+      const names = { schema: `named_${process.pid}`, table: 'deliveries', documentsTable: 'docs' }
+      await createSchema(db(), names)
+      await createSchema(db(), names)
+      const store = createPostgresDedupeStore({ pool: db(), ...names })
+      expect(await store.claim('k')).toBe('claimed')
+      expect(await rowCount(db(), names.schema, 'deliveries')).toBe(1)
+      const shipped = readFileSync(
+        join(import.meta.dirname, '../../packages/postgres/schema.sql'),
+        'utf8',
+      )
+      expect(shipped).toBe(schemaSql())
+      expect(() =>
+        createPostgresDedupeStore({ pool: db(), table: 'x"; drop table y; --' }),
+      ).toThrow(/^inkless-webhooks: table must be a plain identifier/)
+    })
+
+    it('runDeliveryInTransaction: the row and the work commit together; a throw rolls back both', async () => {
+      const schema = await freshSchema(db())
+      await db().query(`CREATE TABLE "${schema}".effects (id text)`)
+      const delivery = {
+        dedupeKey: 'k',
+        event: { event: 'document_signed', document_token: 'd', timestamp: '2026-03-11T23:25:31Z' },
+      }
+      const options = { transaction: transaction(), schema }
+      const write =
+        (fail: boolean) =>
+        async ({ db: tx }: { db: Queryable }) => {
+          await tx.query(`INSERT INTO "${schema}".effects VALUES ('k')`)
+          if (fail) throw new Error('after the write')
+          return 'written'
+        }
+      await expect(runDeliveryInTransaction(options, delivery, write(true))).rejects.toThrow(
+        'after the write',
+      )
+      expect(await rowCount(db(), schema, 'effects')).toBe(0)
+      expect(await rowCount(db(), schema)).toBe(0)
+      expect(await runDeliveryInTransaction(options, delivery, write(false))).toEqual({
+        status: 'processed',
+        value: 'written',
+      })
+      expect(await runDeliveryInTransaction(options, delivery, write(false))).toEqual({
+        status: 'done',
+      })
+      expect(await rowCount(db(), schema, 'effects')).toBe(1)
+    })
+  })
+}

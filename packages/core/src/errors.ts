@@ -6,7 +6,9 @@
  * - `store_unavailable`, `queue_unavailable`: the dedupe store or the queue failed.
  * - `body_consumed`: an upstream parser read the body without keeping the bytes (500).
  * - `body_unreadable`, `body_timeout`: clients that closed or stalled their upload, counted.
- * - `secret_missing`, `secret_lookup_failed`: no secret configured; a tenant's lookup failed.
+ * - `secret_missing`, `secret_lookup_failed`: no secret configured; a tenant's lookup failed
+ *   or passed its deadline (counted).
+ * - `tenant_failed`: the `tenant` function threw; answered 404 (counted).
  * - `job_refused`: a queue worker found a job that is not a delivery a receiver stored (its
  *   raw body is not an event, or does not match its dedupe key); no listener ran.
  * - `internal`: anything else.
@@ -22,6 +24,7 @@ export type InklessErrorCode =
   | 'secret_missing'
   | 'secret_lookup_failed'
   | 'job_refused'
+  | 'tenant_failed'
   | 'internal'
 
 /** An error reported to `onError`; `code` says which rule produced it. */

@@ -2,7 +2,12 @@ import { consumedBodyFix, type RawBody, readBody, withinLimit } from './body.js'
 import { sharedDeadline } from './deadlines.js'
 import { dedupeKeyOf } from './dedupe-key.js'
 import { mismatchHint } from './diagnostics.js'
-import { InklessHandlerError, InklessWebhookError, type ListenerFailure } from './errors.js'
+import {
+  type InklessErrorCode,
+  InklessHandlerError,
+  InklessWebhookError,
+  type ListenerFailure,
+} from './errors.js'
 import type { InklessUnknownEvent } from './events.js'
 import { getHeader } from './headers.js'
 import type { DeliveryContext, ListenerRegistry } from './listeners.js'
@@ -16,6 +21,7 @@ import type { HandleOptions, InklessRequest, InklessResponse } from './request.j
 import * as answer from './responses.js'
 import type { MissingSecretError, SecretsFor } from './secrets.js'
 import { createTelemetry, type DeliveryRecording } from './telemetry.js'
+import { nameTenant } from './tenants.js'
 
 /** What one request has gathered so far, step by step. */
 interface Delivery {
@@ -86,24 +92,36 @@ export function createHandle(parts: HandlerParts) {
   ) => {
     if (allowed(entry.error.code)) report(d, entry, answered)
   }
-  // Clients that abort or stall uploads are counted, not reported one by one.
+  // What clients can cause on every request (aborted or stalled uploads, a tenant() that
+  // throws, failing lookups) is counted and reported at most once a minute, with the last cause.
   const counted = (
-    code: 'body_unreadable' | 'body_timeout',
+    code: InklessErrorCode,
     answered: InklessResponse,
     what: string,
+    level: Report['level'] = 'warn',
   ) => {
     let last: Delivery | undefined
+    let cause: unknown
     const count = countedReport(
       (n) =>
         report(
           last as Delivery,
-          warning(code, `${n} request(s) ${what} in the last minute.`, { count: n }),
+          {
+            level,
+            error: new InklessWebhookError(
+              code,
+              `${n} request(s) ${what} in the last minute.`,
+              cause === undefined ? undefined : { cause },
+            ),
+            fields: { count: n },
+          },
           answered,
         ),
       () => allowed(code),
     )
-    return (delivery: Delivery) => {
+    return (delivery: Delivery, error?: unknown) => {
       last = delivery
+      cause = error
       count()
     }
   }
@@ -116,6 +134,11 @@ export function createHandle(parts: HandlerParts) {
     'body_timeout',
     answer.BODY_TIMEOUT,
     `whose body did not arrive within ${config.bodyTimeoutMs} ms (408)`,
+  )
+  const tenantFailed = counted(
+    'tenant_failed',
+    answer.NO_TENANT,
+    'whose tenant() threw (answered 404)',
   )
   let consumedReported = false
 
@@ -145,8 +168,12 @@ export function createHandle(parts: HandlerParts) {
     const declared = getHeader(request.headers, 'content-length')
     if (declared !== undefined && Number(declared) > config.maxBodyBytes) return answer.TOO_LARGE
     if (options.tenant) {
-      d.tenant = options.tenant(request)
-      if (d.tenant === undefined) return answer.UNKNOWN_TENANT
+      const named = nameTenant(options.tenant, request)
+      if (typeof named === 'string') d.tenant = named
+      else {
+        if (named !== undefined) tenantFailed(d, named.error)
+        return answer.NO_TENANT
+      }
     }
     return undefined
   }

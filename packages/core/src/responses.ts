@@ -26,6 +26,8 @@ export const BAD_ALGORITHM = reply(401, 'unsupported signature algorithm')
 export const STALE = reply(401, 'timestamp outside tolerance')
 export const REFUSED = reply(403, 'verification refused')
 export const UNKNOWN_TENANT = reply(404, 'unknown webhook endpoint')
+// No tenant named (or `tenant()` threw): answered before the body is read.
+export const NO_TENANT = reply(404, 'unknown webhook endpoint', TEXT_CLOSE)
 export const NOT_POST = reply(405, 'method not allowed', { ...TEXT_CLOSE, allow: 'POST' })
 export const BODY_TIMEOUT = reply(408, 'request body timed out', TEXT_CLOSE)
 // The first delivery with this key is still running: a non-2xx makes Inkless retry, and

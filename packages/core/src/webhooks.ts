@@ -11,6 +11,16 @@ export interface InklessWebhooks extends ListenerMethods<DeliveryContext> {
   handle(request: InklessRequest, options?: HandleOptions): Promise<InklessResponse>
   /** Resolves when handlers started with `respond: 'immediately'` have settled. */
   idle(): Promise<void>
+  /** The body limits in force, for adapters that bound their lingering close by them. */
+  readonly limits: BodyLimits
+}
+
+/** How much body a request may send, and how fast: `maxBodyBytes` and `bodyTimeoutMs`. */
+export interface BodyLimits {
+  /** Largest body read, in bytes. */
+  readonly maxBodyBytes: number
+  /** How long a body may take to arrive, in ms. */
+  readonly bodyTimeoutMs: number
 }
 
 const instanceBrand = Symbol.for('inkless-webhooks.instance')
@@ -60,6 +70,7 @@ export function createWebhooks(
     off: listeners.off,
     offAny: listeners.offAny,
     handle,
+    limits: { maxBodyBytes: config.maxBodyBytes, bodyTimeoutMs: config.bodyTimeoutMs },
     async idle() {
       while (pending.size > 0) await Promise.all(pending)
     },

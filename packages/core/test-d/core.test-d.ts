@@ -1,4 +1,5 @@
 import {
+  type BodyLimits,
   type CallbackName,
   createInklessWebhooks,
   createMemoryDedupeStore,
@@ -274,3 +275,12 @@ expectError(createInklessWebhooks({ telemetry: otel }))
 
 declare const queued: QueuedDelivery
 expectType<string | undefined>(queued.traceparent)
+
+// The body limits in force, read by adapters that bound their lingering close by them.
+const limited = createInklessWebhooks({ maxBodyBytes: 1024 })
+expectType<BodyLimits>(limited.limits)
+expectType<number>(limited.limits.maxBodyBytes)
+expectType<number>(limited.limits.bodyTimeoutMs)
+expectError(() => {
+  limited.limits.maxBodyBytes = 1
+})

@@ -68,7 +68,7 @@ const plugin: FastifyPluginAsync<InklessFastifyOptions> = async (app, options) =
       const response = await webhooks.handle(toInklessRequest(request.raw, FASTIFY_FIX), {
         logger: request.log,
       })
-      lingerIfUnread(request.raw, response)
+      lingerIfUnread(request.raw, response, webhooks.limits)
       return reply.code(response.status).headers(response.headers).send(response.body)
     })
   })

@@ -55,7 +55,7 @@ export function inklessWebhooks(
       toInklessRequest(ctx.req, KOA_FIX, kept),
       requestLogger(ctx),
     )
-    lingerIfUnread(ctx.req, response)
+    lingerIfUnread(ctx.req, response, webhooks.limits)
     ctx.status = response.status
     ctx.set(response.headers)
     ctx.body = response.body

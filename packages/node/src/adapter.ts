@@ -8,6 +8,7 @@
 // adapter authors on Node's http server. Applications use the package's main entry.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type {
+  BodyLimits,
   HandleOptions,
   InklessRequest,
   InklessResponse,
@@ -66,35 +67,45 @@ export function toInklessRequest(
   }
 }
 
-// Lingering close, as nginx does it: after an early answer (413, 405, 408) the client may
-// still be sending. Closing at once makes the kernel reset the connection, and a client that
-// sends its whole body before reading (most HTTP libraries) never sees the status. So the
-// answer is sent with `Connection: close`, the write side is shut (FIN), and incoming bytes
-// are read and discarded up to these bounds before the socket is destroyed: a 100 MB upload
-// is still cut off.
-const LINGER_MAX_BYTES = 16 * 1024 * 1024
-const LINGER_MAX_MS = 5_000
+// Lingering close, as nginx does it: after an early answer (413, 404, 405, 408) the client
+// may still be sending. Closing at once makes the kernel reset the connection, and a client
+// that sends its whole body before reading (most HTTP libraries) never sees the status. So
+// the answer is sent with `Connection: close`, the write side is shut (FIN), and incoming
+// bytes are read and discarded up to bounds relative to the body limits before the socket is
+// destroyed: eight times `maxBodyBytes` (1 to 16 MiB), and `bodyTimeoutMs` (5 s at most).
+const MiB = 1024 * 1024
+const DEFAULT_LIMITS: BodyLimits = { maxBodyBytes: 100 * 1024, bodyTimeoutMs: 10_000 }
+
+const lingerBytes = ({ maxBodyBytes }: BodyLimits) =>
+  Math.min(16 * MiB, Math.max(MiB, 8 * maxBodyBytes))
 
 /**
  * Call before writing `response`: when it closes a connection whose request body was not
- * read to the end, Node's server would destroy the socket right after the answer; this makes
- * it linger instead.
+ * read to the end, Node's server would read the rest without bound (or destroy the socket
+ * right after the answer); this makes it linger within the bounds instead. Pass the
+ * instance's `limits` (`webhooks.limits`).
  */
-export function lingerIfUnread(req: IncomingMessage, response: InklessResponse): void {
+export function lingerIfUnread(
+  req: IncomingMessage,
+  response: InklessResponse,
+  limits: BodyLimits = DEFAULT_LIMITS,
+): void {
   const socket = req.socket as IncomingMessage['socket'] & { destroySoon(): void }
   if (response.headers.connection !== 'close' || req.complete || !socket) return
+  const maxBytes = lingerBytes(limits)
+  const maxMs = Math.min(5_000, limits.bodyTimeoutMs)
   // Read and drop the rest from now on: the parser reads on only while the request flows,
   // and a request nobody reads is dumped without events, so the bound could not be kept.
   let discarded = 0
   req.on('data', (chunk: Buffer) => {
     discarded += chunk.length
-    if (discarded > LINGER_MAX_BYTES) socket.destroy()
+    if (discarded > maxBytes) socket.destroy()
   })
   req.resume()
   const destroySoon = socket.destroySoon.bind(socket)
   socket.destroySoon = () => {
     if (req.complete) return destroySoon()
-    const timer = setTimeout(() => socket.destroy(), LINGER_MAX_MS)
+    const timer = setTimeout(() => socket.destroy(), maxMs)
     timer.unref()
     socket.once('close', () => clearTimeout(timer))
     req.once('end', () => socket.destroy())
@@ -118,10 +129,18 @@ export function writeResponse(
   req: IncomingMessage,
   res: ServerResponse,
   response: InklessResponse,
+  limits?: BodyLimits,
 ): void {
-  lingerIfUnread(req, response)
+  lingerIfUnread(req, response, limits)
   const length = { 'content-length': String(Buffer.byteLength(response.body)) }
   res.writeHead(response.status, { ...response.headers, ...length }).end(response.body)
+}
+
+// Another path, without a `next`: its body is not read either.
+const NOT_FOUND: InklessResponse = {
+  status: 404,
+  headers: { 'content-type': 'text/plain; charset=utf-8', connection: 'close' },
+  body: 'not found',
 }
 
 /** How {@link createNodeMiddleware} fits one framework. */
@@ -142,11 +161,10 @@ export function createNodeMiddleware(
   const middleware = async (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => {
     if (path !== undefined && !pathMatches(req.url, path)) {
       if (next) return next()
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found')
-      return
+      return writeResponse(req, res, NOT_FOUND, webhooks.limits)
     }
     const request = toInklessRequest(req, fix, kept(req))
-    writeResponse(req, res, await webhooks.handle(request, requestLogger(req)))
+    writeResponse(req, res, await webhooks.handle(request, requestLogger(req)), webhooks.limits)
   }
   return Object.assign(middleware, { webhooks })
 }

@@ -8,6 +8,7 @@ import {
   createInklessWebhooks,
   type DeliveryContext,
   type InklessEvent,
+  type InklessResponse,
   type InklessWebhooks,
 } from '@inkless-webhooks/core'
 import {
@@ -15,6 +16,7 @@ import {
   inklessWebhooks,
   type NextFunction,
 } from '@inkless-webhooks/node'
+import { lingerIfUnread } from '@inkless-webhooks/node/adapter'
 import { expectAssignable, expectError, expectType } from 'tsd'
 
 const onEvent = (e: InklessEvent) => expectType<string>(e.document_token)
@@ -70,3 +72,10 @@ expectError(inklessWebhooks({ secret: 42 }))
 expectError(
   inklessWebhooks({ onDocumentSigned: (e: { event: 'link_viewed'; document_token: string }) => e }),
 )
+
+// Adapter authors pass the instance's limits; without them, the defaults' bounds apply.
+declare const lingering: IncomingMessage
+declare const answer: InklessResponse
+lingerIfUnread(lingering, answer, webhook.webhooks.limits)
+lingerIfUnread(lingering, answer)
+expectError(lingerIfUnread(lingering, answer, { maxBodyBytes: 1 }))

@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
+  // Nest's decorators (test/nestjs*.test.ts): TypeScript's experimentalDecorators and
+  // emitDecoratorMetadata, as a Nest app compiles them; no other test uses decorators.
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // The JSON file gives scripts/test.mjs the vitest part of its closing line.

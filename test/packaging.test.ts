@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisServer } from './support/redis.js'
 
@@ -32,12 +33,31 @@ const fences = (markdown: string) =>
     code: code as string,
   }))
 
-/** Each ```js block of a README, with the ```text block right after it: what it prints. */
+// A ```ts example is compiled as a Nest app compiles (tsc's legacy decorators with metadata).
+const compile = (code: string) =>
+  ts.transpileModule(code, {
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+    },
+  }).outputText
+
+/**
+ * Each ```js or ```ts block of a README (as JavaScript), with the ```text block right after
+ * it: what it prints.
+ */
 function examples(readme: string): { code: string; prints: string }[] {
   const blocks = fences(readme)
   return blocks.flatMap((block, i) =>
-    block.lang === 'js'
-      ? [{ code: block.code, prints: blocks[i + 1]?.lang === 'text' ? blocks[i + 1].code : '' }]
+    block.lang === 'js' || block.lang === 'ts'
+      ? [
+          {
+            code: block.lang === 'ts' ? compile(block.code) : block.code,
+            prints: blocks[i + 1]?.lang === 'text' ? blocks[i + 1].code : '',
+          },
+        ]
       : [],
   )
 }
@@ -163,6 +183,44 @@ describe('packed packages installed with npm', () => {
       for (const bin of Object.keys((manifest.bin ?? {}) as Record<string, string>)) {
         await run(join(dir, 'node_modules/.bin', bin), ['--help'], { cwd: dir })
       }
+    }
+  })
+
+  // npm serves Nest 12 (the install above); Nest 11 still installs and is still in use.
+  it('runs the Nest README example on Nest 11 too', { timeout: 120_000 }, async () => {
+    const nest = packed.find((p) => p.dir === 'nestjs')
+    if (!nest) throw new Error('packages/nestjs was not packed')
+    const app = mkdtempSync(join(tmpdir(), 'inkless-nest11-'))
+    try {
+      const ours = packed.filter((p) => ['core', 'node', 'nestjs', 'testing'].includes(p.dir))
+      await writeFile(join(app, 'package.json'), '{ "name": "nest11-app", "private": true }')
+      const nest11 = ['common', 'core', 'platform-express'].map((n) => `@nestjs/${n}@11`)
+      await run(
+        'npm',
+        [
+          'install',
+          '--no-audit',
+          '--no-fund',
+          '--prefer-offline',
+          ...ours.map((p) => p.tarball),
+          ...nest11,
+          'reflect-metadata',
+          'rxjs',
+        ],
+        { cwd: app },
+      )
+      const version = JSON.parse(
+        readFileSync(join(app, 'node_modules/@nestjs/core/package.json'), 'utf8'),
+      ).version as string
+      expect(version).toMatch(/^11\./)
+      const [example] = examples(nest.readme)
+      if (!example) throw new Error('the nestjs README has no example')
+      await writeFile(join(app, 'example.mjs'), example.code)
+      const env = { ...process.env, INKLESS_WEBHOOK_SECRET: 'whsec_readme' }
+      const { stdout } = await run('node', ['example.mjs'], { cwd: app, env, timeout: 20_000 })
+      expect(stdout.trim()).toBe(example.prints.trim())
+    } finally {
+      rmSync(app, { recursive: true, force: true })
     }
   })
 })

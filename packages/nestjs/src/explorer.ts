@@ -1,0 +1,53 @@
+import type {
+  EventHandler,
+  InklessEvent,
+  InklessEventName,
+  ListenerMethods,
+} from '@inkless-webhooks/core'
+import { Inject, Injectable } from '@nestjs/common'
+import { DiscoveryService, MetadataScanner } from '@nestjs/core'
+import { INKLESS_EVENT_METADATA, type InklessEventSelector } from './decorator.js'
+
+/**
+ * Finds the `@OnInklessEvent` methods of every provider and adds each one as a listener of
+ * `target` (a receiver's core instance or a queue worker), bound to the provider's instance.
+ */
+@Injectable()
+export class InklessHandlerExplorer {
+  // Explicit tokens: the injection does not depend on how the package was compiled.
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
+  ) {}
+
+  register<C>(target: ListenerMethods<C>): number {
+    let count = 0
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance
+      if (instance === null || typeof instance !== 'object') continue
+      const prototype = Object.getPrototypeOf(instance) as object
+      for (const key of this.scanner.getAllMethodNames(prototype)) {
+        const method = (instance as Record<string, unknown>)[key] as (...args: never[]) => unknown
+        const selector = Reflect.getMetadata(INKLESS_EVENT_METADATA, method) as
+          | InklessEventSelector
+          | undefined
+        if (selector === undefined) continue
+        const label = `${prototype.constructor.name}.${key}`
+        if (!wrapper.isDependencyTreeStatic()) {
+          throw new Error(
+            `inkless-webhooks: @OnInklessEvent on ${label}: ${prototype.constructor.name} is request-scoped (or depends on a request-scoped provider); handlers must be on singleton providers, as no request exists when an event is dispatched.`,
+          )
+        }
+        // Named after the method, so that logs and reports say which handler failed.
+        const handler = {
+          [label]: (event: InklessEvent, context: C) =>
+            (method as (event: InklessEvent, context: C) => unknown).call(instance, event, context),
+        }[label] as EventHandler<InklessEvent, C>
+        if (selector === '*') target.onAny(handler)
+        else target.on<InklessEventName>(selector, handler)
+        count++
+      }
+    }
+    return count
+  }
+}

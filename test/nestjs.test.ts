@@ -2,7 +2,10 @@
 // with and without `rawBody: true`, through Test.createTestingModule + supertest and over real
 // sockets. Every app has a global guard that refuses everything, an exception filter and an
 // interceptor that turn every failure into a 200: the webhook route must not care.
+
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { InklessEvent, InklessEventOf } from '@inkless-webhooks/core'
+import { inklessWebhooks as expressWebhooks } from '@inkless-webhooks/express'
 import { INKLESS_WEBHOOKS, InklessWebhooksModule, OnInklessEvent } from '@inkless-webhooks/nestjs'
 import {
   buildHandshakeRequest,
@@ -23,6 +26,9 @@ import {
   Injectable,
   Module,
   type NestInterceptor,
+  Post,
+  Req,
+  Res,
   Scope,
 } from '@nestjs/common'
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core'
@@ -258,6 +264,41 @@ describe.each(['express', 'fastify'] as const)('Nest on %s over a real socket', 
     const { app } = await listening(AppModule, true)
     const webhooks = app.get(INKLESS_WEBHOOKS)
     expect(typeof webhooks.handle).toBe('function')
+  })
+})
+
+describe('@inkless-webhooks/express in a Nest controller (without this module)', () => {
+  @Controller('hooks')
+  class ExpressRouteController {
+    private readonly middleware = expressWebhooks({ secret: SECRET })
+
+    @Post('inkless')
+    handle(@Req() req: IncomingMessage, @Res() res: ServerResponse) {
+      return this.middleware(req, res)
+    }
+  }
+  @Module({ controllers: [ExpressRouteController] })
+  class ControllerModule {}
+
+  it.each([false, true])('rawBody %s', async (rawBody) => {
+    const app = await NestFactory.create(ControllerModule, new ExpressAdapter(), {
+      rawBody,
+      logger: false,
+    })
+    apps.push(app)
+    await app.init()
+    const signed = buildSignedRequest(createTestEvent('document_signed'), { secret: SECRET })
+    const res = await request(app.getHttpServer())
+      .post('/hooks/inkless')
+      .set(signed.headers)
+      .send(signed.body)
+    if (rawBody) expect(res.status).toBe(200)
+    else {
+      // Nest's JSON parser consumed the body: the answer names Nest's fix, not Express's.
+      expect(res.status).toBe(500)
+      expect(res.text).toMatch(/NestFactory\.create\(AppModule, \{ rawBody: true \}\)/)
+      expect(res.text).toMatch(/@inkless-webhooks\/nestjs/)
+    }
   })
 })
 

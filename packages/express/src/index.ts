@@ -16,6 +16,18 @@ export type InklessExpressMiddleware = InklessNodeMiddleware
 
 const EXPRESS_FIX =
   'Mount inklessWebhooks() before express.json(), or keep the raw bytes with express.json({ verify: (req, res, buf) => { req.rawBody = buf } }).'
+const NEST_FIX =
+  'In a NestJS app, create it with NestFactory.create(AppModule, { rawBody: true }) so that Nest keeps the bytes in req.rawBody, or use @inkless-webhooks/nestjs, which mounts the route ahead of the body parsers.'
+
+// Called only for a consumed body, synchronously from the route: a NestJS controller that
+// called the middleware is then on the stack (Nest's JSON parser consumed the body).
+function fixFor(): string {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 30
+  const stack = new Error().stack ?? ''
+  Error.stackTraceLimit = limit
+  return /[\\/]@nestjs[\\/]core[\\/]/.test(stack) ? NEST_FIX : EXPRESS_FIX
+}
 
 /**
  * Express middleware: `app.post('/webhook', inklessWebhooks({ secret, onDocumentComplete }))`
@@ -27,7 +39,7 @@ export function inklessWebhooks(
 ): InklessExpressMiddleware {
   const { webhooks } = splitAdapterOptions(optionsOrInstance, undefined, [], createInklessWebhooks)
   return createNodeMiddleware(webhooks, {
-    fix: EXPRESS_FIX,
+    fix: fixFor,
     kept: (req) => {
       const { rawBody, body } = req as { rawBody?: unknown; body?: unknown }
       if (rawBody !== undefined) return { bytes: rawBody, by: 'req.rawBody' }

@@ -41,12 +41,13 @@ export interface KeptBody {
 
 /**
  * The request as core reads it: bytes an upstream parser kept, a marker when the stream was
- * already drained without keeping them (the answer is a 500 naming `fix`), or the stream
+ * already drained without keeping them (the answer is a 500 naming `fix`, a function being
+ * called then, while the framework's call stack is still there to look at), or the stream
  * itself, which core reads up to the size limit without destroying it.
  */
 export function toInklessRequest(
   req: IncomingMessage,
-  fix: string,
+  fix: string | (() => string),
   kept?: KeptBody,
 ): InklessRequest {
   const bytes = kept?.bytes
@@ -56,7 +57,7 @@ export function toInklessRequest(
     rawBody = bytes
     keptBy = kept?.by
   } else if (req.readableEnded || (req as { _body?: unknown })._body === true) {
-    rawBody = consumedBody(fix)
+    rawBody = consumedBody(typeof fix === 'string' ? fix : fix())
   }
   return {
     method: req.method ?? 'GET',
@@ -148,7 +149,7 @@ export interface NodeMiddlewareSettings {
   /** Only this path is the webhook; undefined: every request that reaches the middleware. */
   readonly path?: string | undefined
   /** How to keep the raw body with this framework, shown when a parser consumed it. */
-  readonly fix: string
+  readonly fix: string | (() => string)
   /** Raw bytes an upstream parser kept, if any. */
   readonly kept: (req: IncomingMessage) => KeptBody | undefined
 }

@@ -12,6 +12,7 @@ const REASONS = new Map<InklessResponse, string>([
   [answer.STALE, 'stale_timestamp'],
   [answer.REFUSED, 'verification_refused'],
   [answer.UNKNOWN_TENANT, 'unknown_tenant'],
+  [answer.NO_TENANT, 'no_tenant'],
   [answer.NOT_POST, 'method_not_allowed'],
   [answer.BODY_TIMEOUT, 'timeout'],
   [answer.IN_PROGRESS, 'in_progress'],

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type RequestListener } from 'node:http'
@@ -6,7 +6,6 @@ import { createServer as createHttpsServer } from 'node:https'
 import { type AddressInfo, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import {
   createInklessWebhooks,
   INKLESS_EVENTS,
@@ -29,36 +28,9 @@ import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 // The CLI's wording of a network failure: not exported by the package.
 import { networkFailure } from '../packages/testing/src/explain.js'
+import { cli } from './support/cli.js'
 import { SECRET } from './support/deliveries.js'
 import { freePort } from './support/ports.js'
-
-const CLI = join(import.meta.dirname, '../packages/testing/dist/cli.mjs')
-const run = promisify(execFile)
-
-/** Runs the CLI; resolves with its exit code and output whatever the code. */
-async function cli(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
-  const env = { ...process.env, INKLESS_WEBHOOK_SECRET: '', ...options.env }
-  if (options.input !== undefined) {
-    try {
-      const stdout = execFileSync(process.execPath, [CLI, ...args], {
-        input: options.input,
-        env,
-        encoding: 'utf8',
-      })
-      return { code: 0, stdout, stderr: '' }
-    } catch (error) {
-      const e = error as { status: number; stdout: string; stderr: string }
-      return { code: e.status, stdout: e.stdout, stderr: e.stderr }
-    }
-  }
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 describe('fixtures', () => {
   it('createTestEvent: a valid payload for each of the 16 events, overridable', () => {

@@ -4,6 +4,16 @@ import { parseArgs } from 'node:util'
 import { INKLESS_EVENTS, type InklessEventName, signPayload } from '@inkless-webhooks/core'
 import { answerLine, networkFailure, statusHint } from './explain.js'
 import { createTestEvent } from './fixtures.js'
+import {
+  HistoryError,
+  historySource,
+  QUEUE_SOURCES,
+  type QueueFlag,
+  queueSource,
+  type ReplaySource,
+  replay,
+  replayRequest,
+} from './replay.js'
 import { createDispatcher, sendHandshake, sendWebhook } from './send.js'
 import { quantile, type SimulationReport, simulate } from './simulate.js'
 
@@ -16,6 +26,7 @@ Commands:
   send <url> <event>         send one signed delivery of <event>
   simulate <url>             deliver whole envelopes: async, reordered, duplicated, retried
   sign                       read a body on stdin, print its X-Inkless-Signature
+  replay <history.json>      send again the deliveries of a history file (or a queue's failed jobs)
 
 Common options:
   --secret <s>               webhook secret (default: INKLESS_WEBHOOK_SECRET)
@@ -51,6 +62,22 @@ is 200, text/plain, and exactly the verification_secret.`,
   --secret, --insecure, --ca as above
 
 Exits 1 if any delivery ended without a 2xx.`,
+  replay: `Usage: inkless-webhooks replay <history.json> --to <url> [options]
+       inkless-webhooks replay --bullmq <redis-url> --to <url>
+       inkless-webhooks replay --pg-boss <postgres-url> --to <url>
+
+Sends again, in order, the deliveries of a history file (exported by \`inkless-webhooks dev\`)
+or the failed jobs of a queue (needs @inkless-webhooks/bullmq or @inkless-webhooks/pg-boss).
+
+  --to <url>                 where to send them
+  --resign                   set each payload's timestamp to now and sign it again (--secret):
+                             a new delivery; without it the exact bytes and signature are sent
+                             again, a duplicate to a server that saw them
+  --dry-run                  list what would be sent, send nothing
+  --secret <s>               signs what has no recorded signature, and --resign
+  --insecure, --ca as above
+
+Exits 1 if any delivery was answered without a 2xx.`,
   sign: `Usage: inkless-webhooks sign [--secret s] < body.json
 
 Prints base64(HMAC-SHA256(secret, stdin bytes)), the X-Inkless-Signature value.`,
@@ -76,6 +103,11 @@ const options = {
   concurrency: { type: 'string' },
   retries: { type: 'string' },
   'backoff-ms': { type: 'string' },
+  to: { type: 'string' },
+  resign: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  bullmq: { type: 'string' },
+  'pg-boss': { type: 'string' },
 } as const
 
 type Values = ReturnType<
@@ -90,9 +122,8 @@ function integer(values: Values, name: keyof Values, fallback: number, min = 0):
   return n
 }
 
-function url(positionals: string[]): string {
-  const value = positionals[0]
-  if (!value) throw new UsageError('missing <url>')
+function url(value: string | undefined, name = '<url>'): string {
+  if (!value) throw new UsageError(`missing ${name}`)
   let parsed: URL
   try {
     parsed = new URL(value)
@@ -128,6 +159,17 @@ const allowed: Record<string, ReadonlySet<string>> = {
     'backoff-ms',
   ]),
   sign: new Set(['secret', 'help']),
+  replay: new Set([
+    'secret',
+    'insecure',
+    'ca',
+    'help',
+    'to',
+    'resign',
+    'dry-run',
+    'bullmq',
+    'pg-boss',
+  ]),
 }
 
 function printTable(report: SimulationReport, out: NodeJS.WritableStream) {
@@ -181,6 +223,76 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
+/** The one source a replay reads: a history file or a queue's failed jobs. */
+async function replaySource(values: Values, positionals: string[]): Promise<ReplaySource> {
+  const flags = (Object.keys(QUEUE_SOURCES) as QueueFlag[]).filter((f) => values[f] !== undefined)
+  if (positionals.length + flags.length !== 1) {
+    throw new UsageError(
+      'replay takes one source: <history.json>, --bullmq <url> or --pg-boss <url>',
+    )
+  }
+  const flag = flags[0]
+  return flag === undefined
+    ? historySource(positionals[0] as string)
+    : queueSource(flag, values[flag] as string)
+}
+
+async function replayCommand(
+  values: Values,
+  positionals: string[],
+  dispatcher: ReturnType<typeof createDispatcher> | undefined,
+): Promise<number> {
+  const dryRun = values['dry-run'] ?? false
+  const target = dryRun && values.to === undefined ? undefined : url(values.to, '--to <url>')
+  const options = { secret: values.secret, resign: values.resign ?? false, dispatcher }
+  try {
+    const source = await replaySource(values, positionals)
+    if (dryRun) {
+      let count = 0
+      try {
+        for await (const delivery of source.deliveries()) {
+          const { body } = replayRequest(delivery, options)
+          const how = options.resign ? 're-signed' : 'as-is'
+          console.log(`${delivery.label}  ${Buffer.byteLength(body)} bytes  ${how}`)
+          count++
+        }
+      } finally {
+        await source.close?.()
+      }
+      console.log(`${count} deliveries from ${source.name}; nothing sent (--dry-run)`)
+      return 0
+    }
+    let sent = 0
+    let failed = 0
+    const hinted = new Set<number>()
+    for await (const { delivery, answer, error } of replay(source, target as string, options)) {
+      sent++
+      if (answer?.ok) {
+        console.log(`${delivery.label}  ${answerLine(answer)} (${answer.durationMs.toFixed(1)} ms)`)
+        continue
+      }
+      failed++
+      console.log(
+        `${delivery.label}  ${answer ? answerLine(answer) : `cannot reach ${target}: ${networkFailure(error)}`}`,
+      )
+      const hint = answer && !hinted.has(answer.status) ? statusHint(answer.status) : undefined
+      if (hint && answer) {
+        hinted.add(answer.status)
+        console.log(hint)
+      }
+    }
+    console.log(
+      failed === 0
+        ? `${sent} deliveries replayed to ${target}, all answered 2xx`
+        : `${failed} of ${sent} deliveries replayed to ${target} ended without a 2xx`,
+    )
+    return failed === 0 ? 0 : 1
+  } catch (error) {
+    if (error instanceof HistoryError) throw new UsageError(error.message)
+    throw error
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -216,7 +328,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(signPayload(await readStdin(), key))
     return 0
   }
-  const target = url(positionals)
+  if (command === 'replay') return replayCommand(values, positionals, dispatcher)
+  const target = url(positionals[0])
   if (command === 'handshake') {
     if (positionals.length > 1) throw new UsageError('handshake takes one <url>')
     const result = await reach(target, sendHandshake(target, { dispatcher }))

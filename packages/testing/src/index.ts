@@ -13,6 +13,13 @@ export {
   type SignedRequest,
   type SignOptions,
 } from './fixtures.js'
+export type {
+  DeliveryHistory,
+  HistoryEntry,
+  HistoryRequest,
+  ReplayDelivery,
+  ReplaySource,
+} from './replay.js'
 export {
   createDispatcher,
   type Delivery,

@@ -26,7 +26,7 @@ export interface Delivery {
   readonly durationMs: number
 }
 
-async function post(
+export async function post(
   url: string,
   init: { headers: Record<string, string>; body: string },
   options: SendOptions,

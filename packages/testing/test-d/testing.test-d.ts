@@ -4,6 +4,10 @@ import {
   buildSignedRequest,
   createTestEvent,
   type Delivery,
+  type DeliveryHistory,
+  type HistoryEntry,
+  type ReplayDelivery,
+  type ReplaySource,
   type SignedRequest,
   type SimulationReport,
   sendWebhook,
@@ -36,3 +40,18 @@ expectError<Delivery>(report.stoppedBy)
 sendWebhook('http://127.0.0.1/webhook', '{}', { secret: 's', signal: AbortSignal.timeout(1) })
 simulate('http://127.0.0.1/webhook', { signal: new AbortController().signal })
 expectError(simulate('http://127.0.0.1/webhook', { signal: 'stop' }))
+
+// A history file as `inkless-webhooks dev` exports it; a queue package's failed jobs as a source.
+declare const history: DeliveryHistory
+expectType<'inkless-webhooks-history'>(history.format)
+expectType<string>((history.deliveries[0] as HistoryEntry).request.body)
+expectType<number | undefined>(history.deliveries[0]?.response?.status)
+const failedJobs: ReplaySource = {
+  name: 'bullmq inkless on redis://127.0.0.1:6379',
+  *deliveries(): Iterable<ReplayDelivery> {
+    yield { label: 'job 1', body: '{"event":"document_signed"}' }
+  },
+}
+expectType<string>(failedJobs.name)
+expectError<ReplaySource>({ name: 'x', deliveries: () => [{ label: 'job 1' }] })
+expectError<HistoryEntry['kind']>('replayed')

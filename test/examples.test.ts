@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { createTestEvent, sendWebhook } from '@inkless-webhooks/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { eventBody, handshakeBody, SECRET, signed } from './support/deliveries.js'
 import { freePort } from './support/ports.js'
 
@@ -21,7 +21,7 @@ class Example {
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(name: string, env: Record<string, string> = {}): Promise<Example> {
-    const child = spawn(process.execPath, ['server.js'], {
+    const child = spawn(process.execPath, [ENTRY[name] ?? 'server.js'], {
       cwd: join(root, 'examples', name),
       env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET, PORT: '0', HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,6 +74,14 @@ async function cli(...args: string[]) {
   }
 }
 
+// examples/nestjs is TypeScript with decorators: built with its own `tsc -p .` first.
+const ENTRY: Record<string, string> = { nestjs: 'dist/main.js' }
+beforeAll(async () => {
+  await execute(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], {
+    cwd: join(root, 'examples/nestjs'),
+  })
+}, 60_000)
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function waitFor(found: () => boolean, ms = 2_000) {
@@ -89,41 +97,44 @@ afterEach(async () => {
   running = undefined
 })
 
-describe.each(['express', 'fastify', 'koa', 'node-http'])('examples/%s over plain HTTP', (name) => {
-  it('listens on HOST:PORT, echoes the handshake, logs a signed event, refuses an unsigned one', async () => {
-    const port = await freePort()
-    running = await Example.start(name, { PORT: String(port) })
-    const url = `http://127.0.0.1:${port}/webhook`
-    expect(running.url).toBe(url)
+describe.each(['express', 'fastify', 'koa', 'node-http', 'nestjs'])(
+  'examples/%s over plain HTTP',
+  (name) => {
+    it('listens on HOST:PORT, echoes the handshake, logs a signed event, refuses an unsigned one', async () => {
+      const port = await freePort()
+      running = await Example.start(name, { PORT: String(port) })
+      const url = `http://127.0.0.1:${port}/webhook`
+      expect(running.url).toBe(url)
 
-    const handshake = await post(url, handshakeBody('vs_smoke'), {
-      'content-type': 'application/json',
+      const handshake = await post(url, handshakeBody('vs_smoke'), {
+        'content-type': 'application/json',
+      })
+      expect(handshake.status).toBe(200)
+      expect(await handshake.text()).toBe('vs_smoke')
+
+      const token = `tok_smoke_${name}`
+      const body = eventBody('document_signed', { secure_link_id: 314, document_token: token })
+      const delivered = await post(url, body, signed(body))
+      expect(delivered.status).toBe(200)
+      const example = running
+      const line = () => example.stdout.find((l) => l.startsWith('document_signed:'))
+      await waitFor(() => line() !== undefined)
+      expect(line()).toContain(token)
+      expect(line()).toContain('314')
+
+      const unsigned = await post(
+        url,
+        eventBody('document_signed', { document_token: `${token}_unsigned` }),
+        { 'content-type': 'application/json' },
+      )
+      expect(unsigned.status).toBe(401)
+      await sleep(50)
+      expect(example.stdout.filter((l) => l.startsWith('document_signed:'))).toHaveLength(1)
     })
-    expect(handshake.status).toBe(200)
-    expect(await handshake.text()).toBe('vs_smoke')
+  },
+)
 
-    const token = `tok_smoke_${name}`
-    const body = eventBody('document_signed', { secure_link_id: 314, document_token: token })
-    const delivered = await post(url, body, signed(body))
-    expect(delivered.status).toBe(200)
-    const example = running
-    const line = () => example.stdout.find((l) => l.startsWith('document_signed:'))
-    await waitFor(() => line() !== undefined)
-    expect(line()).toContain(token)
-    expect(line()).toContain('314')
-
-    const unsigned = await post(
-      url,
-      eventBody('document_signed', { document_token: `${token}_unsigned` }),
-      { 'content-type': 'application/json' },
-    )
-    expect(unsigned.status).toBe(401)
-    await sleep(50)
-    expect(example.stdout.filter((l) => l.startsWith('document_signed:'))).toHaveLength(1)
-  })
-})
-
-describe.each(['express', 'fastify', 'koa', 'node-http', 'hono'])(
+describe.each(['express', 'fastify', 'koa', 'node-http', 'hono', 'nestjs'])(
   'examples/%s with the CLI',
   (name) => {
     it('answers the handshake, logs a signed event, refuses an unsigned one', async () => {
@@ -210,6 +221,26 @@ it('a handler that fails on first delivery (500) succeeds on the retry', async (
   await sleep(50)
   expect(running.lines.filter((l) => l.startsWith('webhook error'))).toHaveLength(4)
   expect(running.logged('envelope_complete')).toHaveLength(4)
+})
+
+it("nestjs: a handler that fails on first delivery (500, logged by Nest's logger) succeeds on the retry", async () => {
+  running = await Example.start('nestjs', { FLAKY_CRM: '1' })
+  const result = await cli(
+    'simulate',
+    running.url,
+    '--envelopes',
+    '4',
+    '--signers',
+    '1',
+    '--backoff-ms',
+    '50',
+  )
+  expect(result.code).toBe(0)
+  await sleep(50)
+  const errors = running.lines.filter((l) => /ERROR.*\[InklessWebhooks\].*CRM unavailable/.test(l))
+  expect(errors).toHaveLength(4)
+  expect(running.logged('document_signed')).toHaveLength(4)
+  expect(new Set(running.logged('document_signed')).size).toBe(4)
 })
 
 it('simulate exits 1 when deliveries end without a 2xx', async () => {

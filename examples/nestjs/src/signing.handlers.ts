@@ -1,6 +1,7 @@
 import { type InklessEventOf, OnInklessEvent } from '@inkless-webhooks/nestjs'
 import { Injectable } from '@nestjs/common'
-import type { ContractsService } from './contracts.service.js'
+// A value import (not `import type`): Nest reads the constructor's parameter types at run time.
+import { ContractsService } from './contracts.service.js'
 
 /** Any provider can handle events: decorate its methods, inject what they need. */
 @Injectable()

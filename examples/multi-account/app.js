@@ -1,5 +1,6 @@
 // One webhook route for every customer's Inkless account: /webhooks/acme, /webhooks/globex…
 // Each request is verified with its own tenant's secret, and dedupe is per tenant.
+// docs/tenants.md says what the lookup may return (the tenant's own id) and how it is cached.
 import { inklessWebhooks } from '@inkless-webhooks/express'
 import express from 'express'
 
@@ -11,7 +12,8 @@ export const tenantOf = (request) =>
 export function createApp(accounts, options = {}) {
   const webhooks = inklessWebhooks({
     tenant: tenantOf,
-    // Cached per tenant for a minute (secretCacheMs), so a burst of deliveries costs one query.
+    // Handed the tenant only, and cached per tenant for a minute (secretCacheMs): a burst of
+    // deliveries costs one query, and an unknown name one query per 5 s.
     secret: (tenant) => accounts.webhookSecret(tenant),
     onDocumentSigned: (e, { tenant }) =>
       console.log(`${tenant}: signer ${e.secure_link_id} signed ${e.document_token}`),

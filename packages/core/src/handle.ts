@@ -140,6 +140,14 @@ export function createHandle(parts: HandlerParts) {
     answer.NO_TENANT,
     'whose tenant() threw (answered 404)',
   )
+  const lookupFailed = counted(
+    'secret_lookup_failed',
+    answer.LOOKUP_FAILED,
+    "whose tenant's secret lookup failed or passed its deadline (503, so Inkless retries)",
+    'error',
+  )
+  const unknownTenant =
+    config.unknownTenant === 'invalid-signature' ? answer.BAD_SIGNATURE : answer.UNKNOWN_TENANT
   let consumedReported = false
 
   /** Method, a body an upstream parser consumed, a declared length over the limit, the tenant. */
@@ -220,8 +228,8 @@ export function createHandle(parts: HandlerParts) {
     const signed =
       signature === undefined
         ? false
-        : andThen(secretsOrUndefined(d), (secrets) =>
-            secrets === undefined ? false : platform.verify(rawBody, signature, secrets),
+        : andThen(secretsOrUndefined(d), (found) =>
+            found === undefined ? false : platform.verify(rawBody, signature, found.secrets),
           )
     return andThen(signed, async (isSigned) => {
       try {
@@ -252,7 +260,7 @@ export function createHandle(parts: HandlerParts) {
   // For the handshake's `signed` flag only: a missing secret or failed lookup means unsigned.
   const secretsOrUndefined = (d: Delivery) => {
     try {
-      const found = secretsFor(d.request, d.tenant)
+      const found = secretsFor(d.tenant)
       return isThenable(found) ? found.catch(() => undefined) : found
     } catch {
       return undefined
@@ -271,7 +279,7 @@ export function createHandle(parts: HandlerParts) {
       return answer.BAD_ALGORITHM
     let secrets: ReturnType<SecretsFor>
     try {
-      secrets = secretsFor(d.request, d.tenant)
+      secrets = secretsFor(d.tenant)
     } catch (error) {
       // Only INKLESS_WEBHOOK_SECRET read at the first request can throw here.
       reportOnce(
@@ -288,27 +296,18 @@ export function createHandle(parts: HandlerParts) {
       )
       return answer.NO_SECRET
     }
-    const verified = andThen(secrets, (list) => {
-      if (list === undefined) return answer.UNKNOWN_TENANT
+    const verified = andThen(secrets, (found) => {
+      if (found === undefined) return unknownTenant
+      // The tenant's own id, when its lookup gave one, from here on: dedupe key, job, context.
+      if (found.id !== undefined) d.tenant = found.id
       const signature = getHeader(headers, 'x-inkless-signature')
-      return andThen(platform.verify(d.rawBody as RawBody, signature, list), (ok) =>
-        ok ? undefined : diagnose(d, signature, list),
+      return andThen(platform.verify(d.rawBody as RawBody, signature, found.secrets), (ok) =>
+        ok ? undefined : diagnose(d, signature, found.secrets),
       )
     })
     return isThenable(verified)
       ? (verified as Promise<InklessResponse | undefined>).catch((error: unknown) => {
-          report(
-            d,
-            {
-              level: 'error',
-              error: new InklessWebhookError(
-                'secret_lookup_failed',
-                "The tenant's secret could not be looked up; answered 503 so Inkless retries.",
-                { cause: error },
-              ),
-            },
-            answer.LOOKUP_FAILED,
-          )
+          lookupFailed(d, error)
           return answer.LOOKUP_FAILED
         })
       : verified

@@ -23,14 +23,25 @@ export interface VerificationContext {
 export interface InklessWebhooksOptions extends ListenerOptions {
   /**
    * One secret, or several during rotation. Default: `INKLESS_WEBHOOK_SECRET`, read when the
-   * first request arrives. Or a function `(tenant, request) => secrets` with `tenant`, for
-   * one endpoint serving many Inkless accounts (README "Many Inkless accounts").
+   * first request arrives. Or a function `(tenant) => secrets` with `tenant`, for one endpoint
+   * serving many Inkless accounts (docs/tenants.md).
    */
   secret?: Secrets | SecretLookup
-  /** Names the tenant of a request (a path segment, a header); required with a secret function. */
+  /**
+   * Names the tenant of a request (a path segment, a header); required with a secret
+   * function. The name is the lookup's cache key: undefined, empty, over 128 characters or a
+   * throw is no tenant (404, before the body is read).
+   */
   tenant?: (request: InklessRequest) => string | undefined
-  /** How long a tenant's secret lookup is reused, in ms. Default 60,000. */
+  /** How long a tenant's secrets are reused, in ms. Default 60,000 (misses 5 s, failures 1 s). */
   secretCacheMs?: number
+  /** A secret lookup not answered within this many ms fails: 503, and it is dropped. Default 5,000. */
+  secretLookupTimeoutMs?: number
+  /**
+   * How a tenant the lookup does not know is answered: `not-found` (default, 404) or
+   * `invalid-signature` (401, as a forgery), so probing cannot tell which tenants exist.
+   */
+  unknownTenant?: 'not-found' | 'invalid-signature'
   /** The handshake; return `false` to refuse it (403). */
   onVerification?: (request: InklessVerificationRequest, context: VerificationContext) => unknown
   /** Handler failures, store outages and misconfigurations, as errors. */
@@ -109,6 +120,13 @@ function checkQueueOptions(options: InklessWebhooksOptions): void {
   if (clash) throw new TypeError(`inkless-webhooks: with \`queue\`, ${clash}.`)
 }
 
+function unknownTenantOf(value: InklessWebhooksOptions['unknownTenant']) {
+  if (value === undefined || value === 'not-found' || value === 'invalid-signature') {
+    return value ?? 'not-found'
+  }
+  throw new TypeError("inkless-webhooks: unknownTenant must be 'not-found' or 'invalid-signature'")
+}
+
 /** Options checked once, when the instance is created, with their defaults. */
 export function resolveOptions(options: InklessWebhooksOptions) {
   checkCallbackNames(options)
@@ -125,6 +143,8 @@ export function resolveOptions(options: InklessWebhooksOptions) {
     maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, 100 * 1024, true),
     bodyTimeoutMs: positive('bodyTimeoutMs', options.bodyTimeoutMs, 10_000),
     secretCacheMs: positive('secretCacheMs', options.secretCacheMs, 60_000),
+    secretLookupTimeoutMs: positive('secretLookupTimeoutMs', options.secretLookupTimeoutMs, 5_000),
+    unknownTenant: unknownTenantOf(options.unknownTenant),
     toleranceMs:
       tolerance === undefined ? undefined : positive('toleranceSeconds', tolerance, 0) * 1000,
     respondImmediately: options.respond === 'immediately',

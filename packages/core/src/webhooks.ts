@@ -43,7 +43,8 @@ export function createWebhooks(
     platform,
     secretsFor: secretsFor(options.secret, {
       ttlMs: config.secretCacheMs,
-      maxTenants: 10_000,
+      timeoutMs: config.secretLookupTimeoutMs,
+      maxBytes: 4 * 1024 * 1024,
       now: config.now,
     }),
     listeners,

@@ -22,7 +22,9 @@ import {
   type ParseResult,
   parseEvent,
   type QueuedDelivery,
+  type SecretLookup,
   signPayload,
+  type TenantSecrets,
   verifySignature,
 } from '@inkless-webhooks/core'
 import * as otel from '@opentelemetry/api'
@@ -244,12 +246,13 @@ createInklessWebhooks({
     expectType<InklessRequest>(request)
     return request.url?.split('/')[2]
   },
-  secret: async (tenant, request) => {
+  secret: async (tenant) => {
     expectType<string>(tenant)
-    expectType<InklessRequest>(request)
     return tenant === 'acme' ? ['whsec_old', 'whsec_new'] : undefined
   },
   secretCacheMs: 30_000,
+  secretLookupTimeoutMs: 2_000,
+  unknownTenant: 'invalid-signature',
   onDocumentSigned: (_e, context) => expectType<string | undefined>(context.tenant),
   onError: (_error, context) => expectType<string | undefined>(context.tenant),
 })
@@ -261,6 +264,24 @@ expectError(
   createInklessWebhooks({ tenant: () => 'acme', secret: (_tenant: string, url: string) => url }),
 )
 expectError(createInklessWebhooks({ tenant: () => 'acme', secret: async () => 42 }))
+// The lookup is handed the tenant only: one that wants the request does not type-check.
+expectError(
+  createInklessWebhooks({
+    tenant: () => 'acme',
+    secret: (tenant: string, request: InklessRequest) => `${tenant}${request.url}`,
+  }),
+)
+// The tenant's own id, used for dedupe keys, job ids and the context.
+createInklessWebhooks({
+  tenant: () => 'ACME',
+  secret: async (tenant) => ({ id: tenant.toLowerCase(), secret: ['whsec_old', 'whsec_new'] }),
+})
+expectAssignable<SecretLookup>(() => ({ id: 'acme', secret: 'whsec' }))
+expectAssignable<TenantSecrets>(undefined)
+expectError(createInklessWebhooks({ tenant: () => 'acme', secret: () => ({ id: 1, secret: 's' }) }))
+expectError(createInklessWebhooks({ tenant: () => 'acme', secret: () => ({ secret: 's' }) }))
+expectError(createInklessWebhooks({ unknownTenant: 401 }))
+expectError(createInklessWebhooks({ secretLookupTimeoutMs: '5s' }))
 expectError(createInklessWebhooks({ tenant: () => 42 }))
 expectError(createInklessWebhooks({ secretCacheMs: '1m' }))
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
-import { toStoredDelivery } from '@inkless-webhooks/core/queue'
+import { createOutageReporter, toStoredDelivery } from '@inkless-webhooks/core/queue'
 import type { BackoffOptions, JobsOptions, Queue } from 'bullmq'
+import { assertRedisClient } from './connection.js'
 import { type InklessJobData, jobIdOf } from './job.js'
 
-/** How `inklessQueue` adds jobs: its deadline, the retry schedule and the dedupe window. */
+/** How `inklessQueue` adds jobs: its deadline, the retry schedule, how long jobs are kept. */
 export interface InklessQueueOptions {
   /** An enqueue slower than this counts as an outage: 503, and Inkless retries. Default 2,000 ms. */
   timeoutMs?: number
@@ -17,39 +18,85 @@ export interface InklessQueueOptions {
    * answered `duplicate` instead of running again. Default 86,400 s (24 h).
    */
   dedupeWindowSeconds?: number
+  /**
+   * How long a job stays in the failed set after its last attempt, for you to replay or
+   * inspect it; BullMQ removes older ones when another job fails. Default: kept until removed.
+   */
+  failedRetentionMs?: number
+  /**
+   * Adds waiting on Redis at once; beyond it a delivery is answered 503 at once. Default 1,000.
+   * With `timeoutMs`, it bounds the memory a slow or stalled Redis can make the receiver hold.
+   */
+  maxInFlight?: number
+  /**
+   * Redis outages: once when one starts, then a count per minute, then once when it ends.
+   * Default: one console line each. (Each 503 is also reported to core's `onError`.)
+   */
+  onError?: (error: Error) => void
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback
   if (!Number.isSafeInteger(resolved) || resolved <= 0) {
-    throw new TypeError(`inklessQueue: ${name} must be a positive integer`)
+    throw new TypeError(`inkless-webhooks: inklessQueue: ${name} must be a positive integer`)
   }
   return resolved
 }
+
+const consoleError = (error: Error) => console.error(`[inkless-webhooks] ${error.message}`)
 
 /**
  * The receiver's end of queue mode: `inklessWebhooks({ queue: inklessQueue(new Queue('inkless',
  * { connection })) })`. A verified delivery becomes one job whose id derives from its dedupe
  * key, so the same delivery reaching several receivers is stored once; the answer is 200 once
- * Redis has stored it, 503 when Redis does not answer within `timeoutMs`.
+ * Redis has stored it, 503 at once while Redis is not connected, and 503 when Redis does not
+ * answer within `timeoutMs`. A refused delivery is never stored later: Inkless retries it.
  */
 export function inklessQueue(
   queue: Queue<InklessJobData>,
   options: InklessQueueOptions = {},
 ): DeliveryQueue {
+  assertRedisClient('the Queue given to inklessQueue', queue.opts?.connection)
   const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, 2000)
+  const maxInFlight = positiveInteger('maxInFlight', options.maxInFlight, 1000)
+  const failedRetentionMs =
+    options.failedRetentionMs === undefined
+      ? undefined
+      : positiveInteger('failedRetentionMs', options.failedRetentionMs, 0)
   const jobOptions: JobsOptions = {
     attempts: positiveInteger('attempts', options.attempts, 8),
     backoff: options.backoff ?? { type: 'exponential', delay: 1000 },
     removeOnComplete: {
       age: positiveInteger('dedupeWindowSeconds', options.dedupeWindowSeconds, 86_400),
     },
-    // The failed set is the dead letter: kept until someone retries or removes the job.
-    removeOnFail: false,
+    // The failed set is the dead letter: kept until replayed or removed, or for the retention.
+    removeOnFail:
+      failedRetentionMs === undefined ? false : { age: Math.ceil(failedRetentionMs / 1000) },
   }
+  const report = options.onError ?? consoleError
+  const outage = createOutageReporter('Redis (inklessQueue)', (error) => {
+    try {
+      report(error)
+    } catch {
+      // A throwing onError must not change the answer.
+    }
+  })
+  queue.on('error', outage.failed)
 
-  let client: Awaited<ReturnType<typeof queue.getBackend>['client']> | undefined
-  const store = async (delivery: QueuedDelivery): Promise<'queued' | 'duplicate'> => {
+  type Client = Awaited<ReturnType<typeof queue.getBackend>['client']>
+  let client: Client | undefined
+  let inFlight = 0
+
+  /** Stores the delivery unless `expired()` by then: nothing is added after its 503. */
+  const store = async (
+    delivery: QueuedDelivery,
+    expired: () => boolean,
+  ): Promise<'queued' | 'duplicate'> => {
+    client ??= await queue.getBackend().client
+    // While Redis is away the client would queue the add and send it on reconnect, long
+    // after the 503: refuse now instead, holding nothing.
+    if (client.status !== 'ready') throw new Error(`Redis is not connected (${client.status})`)
+    if (expired()) throw new Error('the deadline passed before Redis was connected')
     const receipt = randomUUID()
     const jobId = jobIdOf(delivery.dedupeKey)
     await queue.add(
@@ -61,23 +108,37 @@ export function inklessQueue(
     // (taskforcesh/bullmq#3214): the stored job's receipt says whose it is. One HGET of its
     // data, not getJob(), which parses the whole job and doubles the receiver's CPU time. A
     // job already gone was stored and processed since; either way the answer is 200.
-    client ??= await queue.getBackend().client
     const stored = await client.hget(queue.toKey(jobId), 'data')
+    outage.recovered()
     return stored !== null && !stored.includes(receipt) ? 'duplicate' : 'queued'
   }
 
   return {
-    enqueue: (delivery) =>
-      new Promise((resolve, reject) => {
-        // The client may queue commands while Redis is away; the request must not wait for
-        // that. An add that lands late is harmless: Inkless's retry finds its job, a duplicate.
-        const timer = setTimeout(
-          () => reject(new Error(`Redis did not store the job within ${timeoutMs} ms`)),
-          timeoutMs,
+    enqueue: (delivery) => {
+      if (inFlight >= maxInFlight) {
+        return Promise.reject(
+          new Error(`${inFlight} deliveries are already waiting on Redis (maxInFlight)`),
         )
-        store(delivery)
-          .then(resolve, reject)
-          .finally(() => clearTimeout(timer))
-      }),
+      }
+      inFlight++
+      return new Promise<'queued' | 'duplicate'>((resolve, reject) => {
+        let expired = false
+        const timer = setTimeout(() => {
+          expired = true
+          const error = new Error(`Redis did not store the job within ${timeoutMs} ms`)
+          outage.failed(error)
+          reject(error)
+        }, timeoutMs)
+        store(delivery, () => expired)
+          .then(resolve, (error: unknown) => {
+            if (!expired) outage.failed(error)
+            reject(error)
+          })
+          .finally(() => {
+            clearTimeout(timer)
+            inFlight--
+          })
+      })
+    },
   }
 }

@@ -1,6 +1,7 @@
 import type { ListenerMethods } from '@inkless-webhooks/core'
 import {
   createJobRunner,
+  createOutageReporter,
   type JobContext,
   type JobErrorContext,
   type JobRunnerOptions,
@@ -12,7 +13,9 @@ import {
   Worker,
   type WorkerOptions,
 } from 'bullmq'
+import { assertRedisClient } from './connection.js'
 import type { InklessJobData } from './job.js'
+import { closeOnSignals } from './shutdown.js'
 
 export type { JobContext, JobErrorContext }
 
@@ -24,33 +27,78 @@ export interface InklessWorkerOptions extends JobRunnerOptions {
   queueName?: string
   /** Jobs run at once by this worker. Default 8. */
   concurrency?: number
+  /**
+   * At most `max` jobs started per `durationMs`, across every worker of the queue (BullMQ's
+   * limiter, kept in Redis): for a downstream that allows so many calls per second.
+   */
+  rateLimit?: { max: number; durationMs: number }
+  /**
+   * How long `close()` waits for running jobs before it disconnects anyway (a job cut short
+   * runs again once its lock expires, `lockDuration`). Default 25,000 ms.
+   */
+  closeTimeoutMs?: number
+  /**
+   * Signals that close the worker, then end the process as the signal would have (unless
+   * the application listens for it too). Default `['SIGTERM', 'SIGINT']`; `false`: none.
+   */
+  signals?: readonly NodeJS.Signals[] | false
   /** Other BullMQ worker options: `lockDuration`, `stalledInterval`, `maxStalledCount`, `prefix`… */
-  worker?: Omit<WorkerOptions, 'connection' | 'concurrency' | 'autorun'>
+  worker?: Omit<WorkerOptions, 'connection' | 'concurrency' | 'autorun' | 'limiter'>
 }
 
 /** A running worker: add listeners, reach the BullMQ worker, close it. */
 export interface InklessWorker extends ListenerMethods<JobContext> {
   /** The BullMQ worker, for its events and metrics. */
   readonly worker: Worker<InklessJobData>
-  /** Finishes the jobs running now, takes no new ones, and disconnects. */
+  /**
+   * Takes no new jobs, waits for the running ones (up to `closeTimeoutMs`), and disconnects;
+   * resolves within about 2 s of the last job when Redis cannot be reached. Idempotent.
+   */
   close(): Promise<void>
+}
+
+// Once the running jobs are done, what BullMQ gets to record them and quit before the
+// connections are cut (Redis unreachable: its quit would wait forever).
+const CLOSE_GRACE_MS = 2000
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.())
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback
+  if (!Number.isSafeInteger(resolved) || resolved <= 0) {
+    throw new TypeError(`inkless-webhooks: createInklessWorker: ${name} must be a positive integer`)
+  }
+  return resolved
 }
 
 /**
  * The processing end of queue mode: runs the typed callbacks for each job the receivers
  * stored (core's job runner: the event is rebuilt from the stored bytes and checked against
  * the job's dedupe key first). A job whose listeners fail is retried with the job's backoff;
- * a job that fails the check goes to the failed set at once. `onError` hears both.
+ * a job that fails the check goes to the failed set at once. `onError` hears both, and
+ * Redis outages once each (then a count per minute).
  */
 export function createInklessWorker(options: InklessWorkerOptions): InklessWorker {
   const runner = createJobRunner(options)
+  assertRedisClient('createInklessWorker: connection', options.connection)
+  const closeTimeoutMs = positiveInteger('closeTimeoutMs', options.closeTimeoutMs, 25_000)
+  const limiter = options.rateLimit && {
+    max: positiveInteger('rateLimit.max', options.rateLimit.max, 1),
+    duration: positiveInteger('rateLimit.durationMs', options.rateLimit.durationMs, 1),
+  }
+  const outage = createOutageReporter('Redis (createInklessWorker)', (error, level) =>
+    runner.report(error, {}, level),
+  )
+  const running = new Set<Promise<unknown>>()
 
   const processJob = async (job: Job<InklessJobData>) => {
-    const result = await runner.run(job.data, {
+    const run = runner.run(job.data, {
       id: job.id as string,
       attempt: job.attemptsMade + 1,
       attempts: job.opts.attempts ?? 1,
     })
+    running.add(run)
+    const result = await run.finally(() => running.delete(run))
     if (result.outcome === 'refused') throw new UnrecoverableError(result.error.message)
     if (result.outcome === 'failed') throw result.error
   }
@@ -59,8 +107,42 @@ export function createInklessWorker(options: InklessWorkerOptions): InklessWorke
     ...options.worker,
     connection: options.connection,
     concurrency: options.concurrency ?? 8,
+    ...(limiter === undefined ? {} : { limiter }),
   })
-  worker.on('error', (error) => runner.report(error))
+  worker.on('error', outage.failed)
+  for (const event of ['ready', 'active', 'drained'] as const) worker.on(event, outage.recovered)
+
+  let closing: Promise<void> | undefined
+  const close = () => {
+    closing ??= (async () => {
+      unregister()
+      const stopped = worker.close().then(
+        () => true,
+        () => true,
+      )
+      const handlersDone = Promise.allSettled([...running]).then(() => sleep(CLOSE_GRACE_MS))
+      const done = await Promise.race([
+        stopped,
+        handlersDone.then(() => false),
+        sleep(closeTimeoutMs).then(() => false),
+      ])
+      if (done) return
+      // Redis is away, or a handler outlived closeTimeoutMs: cut the connections.
+      runner.report(
+        new Error(
+          `close(): ${running.size} job(s) still running or Redis unreachable; disconnecting (a job cut short runs again once its lock expires).`,
+        ),
+        {},
+        'warn',
+      )
+      await Promise.race([worker.disconnect().then(() => stopped), sleep(1000)])
+    })()
+    return closing
+  }
+  const unregister =
+    options.signals === false
+      ? () => {}
+      : closeOnSignals(options.signals ?? ['SIGTERM', 'SIGINT'], close)
 
   return {
     on: runner.on,
@@ -68,6 +150,6 @@ export function createInklessWorker(options: InklessWorkerOptions): InklessWorke
     off: runner.off,
     offAny: runner.offAny,
     worker,
-    close: () => worker.close(),
+    close,
   }
 }

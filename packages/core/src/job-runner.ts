@@ -96,7 +96,7 @@ export interface JobRunner extends ListenerMethods<JobContext> {
    */
   run(data: unknown, job: JobInfo): Promise<JobResult>
   /** Reports a worker's own error (e.g. its connection) to `onError` or the logger. */
-  report(error: Error, context?: JobErrorContext): void
+  report(error: Error, context?: JobErrorContext, level?: 'error' | 'warn'): void
 }
 
 const OTHER_OPTIONS = new Set(['onEvent', 'onUnknownEvent', 'onError'])
@@ -141,10 +141,14 @@ export function createRunner(
     options.telemetry === false ? undefined : (options.telemetry?.api ?? platform.openTelemetry?.())
   const telemetry = api && createTelemetry(api, { queued: true })
 
-  const report = (error: Error, context: JobErrorContext = {}) => {
+  const report = (
+    error: Error,
+    context: JobErrorContext = {},
+    level: 'error' | 'warn' = 'error',
+  ) => {
     const { jobId, attempt, attempts, final } = context
     reporter({
-      level: 'error',
+      level,
       error,
       context,
       fields: { jobId, attempt, attempts, final },

@@ -8,6 +8,13 @@
  */
 import { digest } from './crypto-node.js'
 import { createRunner, type JobRunner, type JobRunnerOptions } from './job-runner.js'
+
+export {
+  createOutageReporter,
+  type OutageReport,
+  type OutageReporter,
+} from './outage.js'
+
 import { openTelemetry } from './open-telemetry-node.js'
 
 export {

@@ -1,0 +1,110 @@
+// Queue mode through Redis outages, with real redis-server processes and child processes:
+// what a receiver holds and stores while Redis is down (issue 22 finding 8), how a worker
+// reports an outage, and how workers shut down, with Redis there or gone.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { Queue } from 'bullmq'
+import { afterEach, describe, expect, it } from 'vitest'
+import { eventBody, SECRET, signed } from './support/deliveries.js'
+import { RedisServer } from './support/redis.js'
+
+const STRESS = process.env.INKLESS_STRESS === '1'
+const cleanup: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  await Promise.all(cleanup.splice(0).map((close) => close()))
+})
+
+let queues = 0
+const nextQueue = () => `inkless-outage-${++queues}`
+
+async function redisServer() {
+  const redis = await RedisServer.start()
+  cleanup.push(() => redis.destroy())
+  return redis
+}
+
+function queueOn(redis: RedisServer, name: string) {
+  const queue = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port } })
+  queue.on('error', () => {})
+  cleanup.unshift(() => queue.close())
+  return queue
+}
+
+/** A fixture in a child process: its stdout lines, waits on them, its exit. */
+function child(fixture: string, env: Record<string, string>, nodeArgs: string[] = []) {
+  const process_ = spawn(
+    process.execPath,
+    [...nodeArgs, join(import.meta.dirname, 'fixtures', fixture)],
+    { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] },
+  )
+  const lines: string[] = []
+  const waiting: [(line: string) => boolean, () => void][] = []
+  createInterface({ input: process_.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    lines.push(line)
+    for (const entry of [...waiting]) {
+      if (entry[0](line)) {
+        waiting.splice(waiting.indexOf(entry), 1)
+        entry[1]()
+      }
+    }
+  })
+  const exited = once(process_, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  cleanup.push(async () => {
+    if (process_.exitCode === null && process_.signalCode === null) {
+      process_.kill('SIGKILL')
+      await exited
+    }
+  })
+  return {
+    lines,
+    exited,
+    send: (line: string) => process_.stdin?.write(`${line}\n`),
+    kill: (signal: NodeJS.Signals) => process_.kill(signal),
+    /** The first line (already printed or to come) that matches. */
+    line: (match: RegExp) =>
+      new Promise<string>((resolve, reject) => {
+        const found = lines.find((l) => match.test(l))
+        if (found !== undefined) return resolve(found)
+        exited.then(() => reject(new Error(`${fixture} exited before printing ${match}`)))
+        waiting.push([
+          (l) => match.test(l),
+          () => resolve(lines.find((l) => match.test(l)) as string),
+        ])
+      }),
+  }
+}
+
+describe('receiver: Redis down (issue 22 finding 8)', () => {
+  it('1,500 signed 60 KB deliveries while Redis is down: all 503, no memory kept, none stored once it is back', {
+    timeout: 60_000,
+  }, async () => {
+    const count = STRESS ? 1500 : 1500
+    const redis = await redisServer()
+    const receiver = child(
+      'bullmq-outage-receiver.mjs',
+      { REDIS_URL: redis.url, QUEUE: nextQueue() },
+      ['--expose-gc'],
+    )
+    await receiver.line(/^"ready"$/)
+    await redis.stop()
+    receiver.send(`send ${count} 60`)
+    const burst = JSON.parse(await receiver.line(/"growth"/)) as {
+      statuses: Record<string, number>
+      growth: number
+      outageReports: number
+    }
+    await redis.start()
+    receiver.send('check')
+    const after = JSON.parse(await receiver.line(/"jobs"/)) as { status: number; jobs: number }
+    console.log(
+      `finding 8: ${count} x 60 KB while Redis was down: statuses ${JSON.stringify(burst.statuses)}, heap+external ${(burst.growth / 2 ** 20).toFixed(1)} MiB kept; jobs once Redis was back: ${after.jobs - 1} (+1 sent after)`,
+    )
+    expect(burst.statuses).toEqual({ 503: count })
+    // 1,500 × 60 KB is 88 MiB of bodies: keeping even a tenth of them would show here.
+    expect(burst.growth).toBeLessThan(8 * 2 ** 20)
+    expect(burst.outageReports).toBe(1)
+    expect(after).toMatchObject({ status: 200, jobs: 1 })
+  })
+})

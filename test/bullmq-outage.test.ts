@@ -108,3 +108,85 @@ describe('receiver: Redis down (issue 22 finding 8)', () => {
     expect(after).toMatchObject({ status: 200, jobs: 1 })
   })
 })
+
+/** A receiver in this process storing one delivery into `queue`. */
+async function enqueueOne(queue: Queue) {
+  const { inklessQueue } = await import('@inkless-webhooks/bullmq')
+  const { createInklessWebhooks } = await import('@inkless-webhooks/core')
+  const webhooks = createInklessWebhooks({ secret: SECRET, queue: inklessQueue(queue) })
+  const body = eventBody('document_signed')
+  return webhooks.handle({ method: 'POST', headers: signed(body), rawBody: body })
+}
+
+describe('worker: outages and shutdown', () => {
+  it('Redis gone: the outage is reported once while the client keeps failing, and SIGTERM still ends the process', {
+    timeout: 30_000,
+  }, async () => {
+    const redis = await redisServer()
+    for (const ownHandler of ['0', '1']) {
+      await redis.start().catch(() => {})
+      const worker = child('bullmq-worker-signals.mjs', {
+        REDIS_URL: redis.url,
+        QUEUE: nextQueue(),
+        OWN_HANDLER: ownHandler,
+      })
+      await worker.line(/^ready$/)
+      await redis.stop('SIGKILL')
+      // ioredis retries with backoff (1 s, 2 s…): wait for three of its errors.
+      await worker.line(/^raw 3$/)
+      const reports = worker.lines.filter((l) => l.startsWith('error '))
+      expect(reports).toEqual([
+        expect.stringMatching(/^error Redis \(createInklessWorker\) failed: /),
+      ])
+      worker.kill('SIGTERM')
+      // Without a listener of the application's, the signal ends the process once closed.
+      expect(await worker.exited).toEqual(ownHandler === '1' ? [0, null] : [null, 'SIGTERM'])
+      if (ownHandler === '1') expect(worker.lines).toContain('closed')
+    }
+  })
+
+  it('SIGTERM while a job runs: the job finishes and is recorded, then the process ends', {
+    timeout: 30_000,
+  }, async () => {
+    const redis = await redisServer()
+    const queue = queueOn(redis, nextQueue())
+    const worker = child('bullmq-worker-signals.mjs', {
+      REDIS_URL: redis.url,
+      QUEUE: queue.name,
+      HANDLER_MS: '1500',
+    })
+    await worker.line(/^ready$/)
+    expect((await enqueueOne(queue)).status).toBe(200)
+    await worker.line(/^start /)
+    worker.kill('SIGTERM')
+    expect(await worker.exited).toEqual([null, 'SIGTERM'])
+    expect(worker.lines.filter((l) => /^(start|handled) /.test(l))).toHaveLength(2)
+    expect(await queue.getJobCounts('completed', 'active', 'waiting')).toEqual({
+      completed: 1,
+      active: 0,
+      waiting: 0,
+    })
+  })
+
+  it('a job running past closeTimeoutMs: SIGTERM ends the process anyway, saying so', {
+    timeout: 30_000,
+  }, async () => {
+    const redis = await redisServer()
+    const queue = queueOn(redis, nextQueue())
+    const worker = child('bullmq-worker-signals.mjs', {
+      REDIS_URL: redis.url,
+      QUEUE: queue.name,
+      HANDLER_MS: '600000',
+      CLOSE_TIMEOUT_MS: '500',
+    })
+    await worker.line(/^ready$/)
+    await enqueueOne(queue)
+    await worker.line(/^start /)
+    worker.kill('SIGTERM')
+    expect(await worker.exited).toEqual([null, 'SIGTERM'])
+    expect(worker.lines).toContainEqual(
+      expect.stringMatching(/^error close\(\): 1 job\(s\) still running/),
+    )
+    expect(worker.lines.some((l) => l.startsWith('handled '))).toBe(false)
+  })
+})

@@ -356,6 +356,47 @@ describe('worker: createInklessWorker', () => {
     await vi.waitFor(() => expect(onEvent).toHaveBeenCalledTimes(3))
   })
 
+  it('rateLimit: at most max jobs start per durationMs, across workers (BullMQ limiter)', async () => {
+    const { queue, deliver } = receiver()
+    const started: number[] = []
+    const options = {
+      rateLimit: { max: 2, durationMs: 400 },
+      concurrency: 8,
+      onLinkViewed: () => void started.push(Date.now()),
+    }
+    workerFor(queue, options)
+    workerFor(queue, options)
+    for (let i = 0; i < 8; i++) await deliver(eventBody('link_viewed'))
+    await vi.waitFor(async () => expect(await queue.getCompletedCount()).toBe(8), { timeout: 5000 })
+    // BullMQ's own record of when each job started: no window of durationMs holds more than
+    // max (less a 50 ms margin: the windows run on Redis's clock, processedOn on the worker's).
+    // Without the limiter all 8 start within a few ms.
+    const processedOn = (await queue.getCompleted()).map((j) => j.processedOn as number).sort()
+    const crowded = processedOn.filter((at, i) => (processedOn[i + 2] ?? Infinity) - at < 350)
+    expect([started.length, crowded]).toEqual([8, []])
+  })
+
+  it('failedRetentionMs: a failed job is removed once older than the retention', async () => {
+    const { queue, deliver } = receiver({ attempts: 1, failedRetentionMs: 1000 })
+    workerFor(queue, {
+      onDocumentComplete: () => {
+        throw new Error('CRM down')
+      },
+    })
+    const first = eventBody('document_complete')
+    await deliver(first)
+    await vi.waitFor(async () => expect(await queue.getFailedCount()).toBe(1))
+    expect((await queue.getFailed())[0]?.opts.removeOnFail).toEqual({ age: 1 })
+    await new Promise((r) => setTimeout(r, 1100))
+    // BullMQ removes aged failed jobs when another job fails.
+    await deliver(eventBody('document_complete'))
+    await vi.waitFor(async () => {
+      const failed = await queue.getFailed()
+      expect(failed.map((j) => j.data.rawBody)).not.toContain(first)
+      expect(failed).toHaveLength(1)
+    })
+  })
+
   it('close() under load finishes the running jobs and takes no new ones: none lost, none left active', async () => {
     const { queue, deliver } = receiver()
     const bodies = Array.from({ length: 300 }, () => eventBody('link_viewed'))

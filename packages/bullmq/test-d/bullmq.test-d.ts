@@ -85,3 +85,22 @@ expectError(
 )
 expectError(createInklessWorker({ onDocumentSigned: () => {} }))
 expectError(createInklessWorker({ connection, concurrency: 'many' }))
+
+// Hardening options: retention of failed jobs, bounded adds, outage reports, rate limit, shutdown.
+inklessQueue(new Queue('inkless', { connection }), {
+  failedRetentionMs: 7 * 86_400_000,
+  maxInFlight: 500,
+  onError: (error) => expectType<Error>(error),
+})
+createInklessWorker({
+  connection,
+  rateLimit: { max: 10, durationMs: 1000 },
+  closeTimeoutMs: 10_000,
+  signals: ['SIGTERM'],
+  onEvent: () => {},
+})
+createInklessWorker({ connection, signals: false })
+expectError(createInklessWorker({ connection, rateLimit: { max: 10 } }))
+expectError(createInklessWorker({ connection, signals: ['SIGTERN'] }))
+expectError(createInklessWorker({ connection, worker: { limiter: { max: 1, duration: 1 } } }))
+expectError(inklessQueue(new Queue('inkless', { connection }), { failedRetentionMs: '7d' }))

@@ -186,6 +186,67 @@ describe('packed packages installed with npm', () => {
     }
   })
 
+  // Alone in an empty app, exactly as its README says: nothing else installed beside it (the
+  // install above holds every package's dependencies, ioredis among them).
+  it('@inkless-webhooks/bullmq: its README install lines alone, its example end to end against redis-server', {
+    timeout: 120_000,
+  }, async () => {
+    const bullmq = packed.find((p) => p.dir === 'bullmq')
+    if (!bullmq) throw new Error('packages/bullmq was not packed')
+    // ioredis is a required peer: npm installs it even when a command leaves it out.
+    expect(bullmq.manifest.peerDependencies).toHaveProperty('ioredis')
+    expect(bullmq.manifest).not.toHaveProperty('peerDependenciesMeta.ioredis.optional', true)
+    const app = mkdtempSync(join(tmpdir(), 'inkless-bullmq-app-'))
+    const redis = await RedisServer.start()
+    try {
+      const tarballs = new Map(packed.map((p) => [p.name, p.tarball]))
+      const lines = fences(bullmq.readme)
+        .filter((block) => block.lang === 'sh')
+        .flatMap((block) => block.code.split('\n'))
+        .filter((line) => line.startsWith('npm install '))
+      expect(lines.length).toBeGreaterThan(0)
+      // Our packages come from their tarballs: those the lines name in their place, the others
+      // (core, a dependency of each) through overrides, which npm refuses for direct ones.
+      const named = new Set(installed(bullmq.readme))
+      const overrides = Object.fromEntries(
+        [...tarballs].filter(([n]) => !named.has(n)).map(([n, t]) => [n, `file:${t}`]),
+      )
+      await writeFile(
+        join(app, 'package.json'),
+        JSON.stringify({ name: 'bullmq-app', private: true, overrides }),
+      )
+      for (const line of lines) {
+        const words = line
+          .split(/\s+/)
+          .slice(2)
+          .map((word) => tarballs.get(word) ?? word)
+        await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...words], {
+          cwd: app,
+        })
+      }
+      const [example] = examples(bullmq.readme)
+      if (!example) throw new Error('the bullmq README has no example')
+      await writeFile(join(app, 'example.mjs'), example.code)
+      const env = { ...process.env, INKLESS_WEBHOOK_SECRET: 'whsec_readme', REDIS_URL: redis.url }
+      const { stdout } = await run('node', ['example.mjs'], { cwd: app, env, timeout: 20_000 })
+      expect(stdout.trim()).toBe(example.prints.trim())
+
+      // Without ioredis (another package manager, --legacy-peer-deps): one clear error at
+      // start, not BullMQ's worker failing in a loop that starves the process.
+      rmSync(join(app, 'node_modules/ioredis'), { recursive: true, force: true })
+      const failed = await run('node', ['example.mjs'], { cwd: app, env, timeout: 20_000 }).then(
+        () => undefined,
+        (error: { code?: number; killed?: boolean; stderr?: string }) => error,
+      )
+      expect(failed?.killed).toBe(false)
+      expect(failed?.stderr).toMatch(/inkless-webhooks: .*ioredis.*npm install ioredis/)
+      expect(failed?.stderr?.split('\n').length).toBeLessThan(40)
+    } finally {
+      await redis.destroy()
+      rmSync(app, { recursive: true, force: true })
+    }
+  })
+
   // npm serves Nest 12 (the install above); Nest 11 still installs and is still in use.
   it('runs the Nest README example on Nest 11 too', { timeout: 120_000 }, async () => {
     const nest = packed.find((p) => p.dir === 'nestjs')

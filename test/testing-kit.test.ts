@@ -557,3 +557,58 @@ describe('CLI names the cause of a failure', () => {
     )
   })
 })
+
+describe('CLI and sendWebhook never follow redirects', () => {
+  it('a 307 to plain http on another port is a failure naming the location; nothing reaches it', async () => {
+    const reached: string[] = []
+    const elsewhere = createServer((req, res) => {
+      reached.push(`${req.method} ${req.url} ${req.headers['x-inkless-signature'] ?? ''}`)
+      res.end('ok')
+    })
+    elsewhere.listen(0, '127.0.0.1')
+    await once(elsewhere, 'listening')
+    const location = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/captured`
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(307, { location }).end()
+    })
+    redirecting.listen(0, '127.0.0.1')
+    await once(redirecting, 'listening')
+    const target = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/webhook`
+    try {
+      const res = await cli(['send', target, 'document_signed', '--secret', SECRET])
+      expect(res.code).toBe(1)
+      expect(res.stdout).toContain(`307 redirect to ${location}`)
+      expect(res.stdout).toMatch(/not followed/)
+      const direct = await sendWebhook(target, createTestEvent('document_signed'), {
+        secret: SECRET,
+      })
+      expect([direct.status, direct.ok, direct.headers.get('location')]).toEqual([
+        307,
+        false,
+        location,
+      ])
+      const simulated = await cli(['simulate', target, '--secret', SECRET, '--retries', '1'])
+      expect(simulated.code).toBe(1)
+      expect(simulated.stdout).toContain(`307 redirect to ${location}`)
+      expect(reached).toEqual([])
+    } finally {
+      elsewhere.close()
+      redirecting.close()
+    }
+  })
+
+  it('userinfo in a URL is never echoed', async () => {
+    const port = await freePort()
+    const target = `http://admin:hunter2@127.0.0.1:${port}/webhook`
+    for (const args of [
+      ['send', target, 'document_signed', '--secret', SECRET],
+      ['handshake', target],
+      ['send', 'http://admin:hunter2@[bad/webhook', 'document_signed', '--secret', SECRET],
+    ]) {
+      const res = await cli(args)
+      expect(res.code).not.toBe(0)
+      expect(res.stdout + res.stderr).not.toContain('hunter2')
+      expect(res.stdout + res.stderr).not.toContain('admin')
+    }
+  })
+})

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { INKLESS_EVENTS, type InklessEventName, signPayload } from '@inkless-webhooks/core'
-import { answerLine, networkFailure, statusHint } from './explain.js'
+import { answerLine, networkFailure, redactUrl, statusHint } from './explain.js'
 import { createTestEvent } from './fixtures.js'
 import {
   HistoryError,
@@ -128,10 +128,14 @@ function url(value: string | undefined, name = '<url>'): string {
   try {
     parsed = new URL(value)
   } catch {
-    throw new UsageError(`not a URL: ${value}`)
+    throw new UsageError(`not a URL: ${redactUrl(value)}`)
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UsageError(`expected an http:// or https:// URL, got ${value}`)
+    throw new UsageError(`expected an http:// or https:// URL, got ${redactUrl(value)}`)
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    // fetch refuses credentials in a URL, and would echo them in its error.
+    throw new UsageError(`${redactUrl(value)}: remove the user:password@ part; it is never sent`)
   }
   return value
 }
@@ -213,7 +217,7 @@ async function reach<T>(url: string, request: Promise<T>): Promise<T> {
   try {
     return await request
   } catch (error) {
-    throw new Error(`cannot reach ${url}: ${networkFailure(error)}`, { cause: error })
+    throw new Error(`cannot reach ${redactUrl(url)}: ${networkFailure(error)}`, { cause: error })
   }
 }
 
@@ -273,7 +277,7 @@ async function replayCommand(
       }
       failed++
       console.log(
-        `${delivery.label}  ${answer ? answerLine(answer) : `cannot reach ${target}: ${networkFailure(error)}`}`,
+        `${delivery.label}  ${answer ? answerLine(answer) : `cannot reach ${redactUrl(target as string)}: ${networkFailure(error)}`}`,
       )
       const hint = answer && !hinted.has(answer.status) ? statusHint(answer.status) : undefined
       if (hint && answer) {
@@ -283,8 +287,8 @@ async function replayCommand(
     }
     console.log(
       failed === 0
-        ? `${sent} deliveries replayed to ${target}, all answered 2xx`
-        : `${failed} of ${sent} deliveries replayed to ${target} ended without a 2xx`,
+        ? `${sent} deliveries replayed to ${redactUrl(target as string)}, all answered 2xx`
+        : `${failed} of ${sent} deliveries replayed to ${redactUrl(target as string)} ended without a 2xx`,
     )
     return failed === 0 ? 0 : 1
   } catch (error) {
@@ -335,7 +339,7 @@ async function main(argv: string[]): Promise<number> {
     const result = await reach(target, sendHandshake(target, { dispatcher }))
     console.log(
       result.passed
-        ? `pass: ${target} answered the handshake (${result.durationMs.toFixed(1)} ms)`
+        ? `pass: ${redactUrl(target)} answered the handshake (${result.durationMs.toFixed(1)} ms)`
         : `fail: ${result.problem}`,
     )
     return result.passed ? 0 : 1

@@ -15,8 +15,28 @@ export function statusHint(status: number): string | undefined {
 
 const MAX_BODY_CHARS = 200
 
-/** `status body`, the body on one line and cut to a readable length (an HTML page can be long). */
+/** `url` without its userinfo (`user:password@`), for messages; unparseable text cut there too. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.username === '' && parsed.password === '') return url
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.href.replace('://', '://***@')
+  } catch {
+    return url.replace(/\/\/[^/?#]*@/, '//***@')
+  }
+}
+
+/**
+ * `status body`, the body on one line and cut to a readable length (an HTML page can be
+ * long); for a redirect, where it points, since it is not followed.
+ */
 export function answerLine(answer: Delivery): string {
+  const location = answer.headers.get('location')
+  if (answer.status >= 300 && answer.status < 400 && location !== null) {
+    return `${answer.status} redirect to ${redactUrl(location)} (not followed: if that is the webhook, use its URL)`
+  }
   // A framework's HTML error page: its text says it ("Cannot POST /nope"), not its markup.
   const text = /^\s*<(!doctype|html)/i.test(answer.body)
     ? answer.body.replace(/<(script|style|head)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')

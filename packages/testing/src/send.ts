@@ -14,7 +14,7 @@ export interface SendOptions extends SignOptions {
 
 /** The endpoint's answer to one delivery. */
 export interface Delivery {
-  /** The HTTP status. */
+  /** The HTTP status. A redirect is never followed: a 3xx is the answer, `Location` in `headers`. */
   readonly status: number
   /** 2xx, the answer Inkless treats as delivered. */
   readonly ok: boolean
@@ -37,6 +37,8 @@ export async function post(
     method: 'POST',
     headers: init.headers,
     body: init.body,
+    // A signed body and its signature go to the URL given, never where a 3xx points.
+    redirect: 'manual',
     dispatcher: options.dispatcher,
     signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
   })

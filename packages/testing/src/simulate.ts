@@ -153,7 +153,7 @@ export interface SimulationReport {
   /** The whole run, handshake included, in ms. */
   readonly durationMs: number
   /**
-   * The answer that stopped the run: a 401, 404, 405 or 413 says the secret, URL or body limit
+   * The answer that stopped the run: a 3xx (never followed), 401, 404, 405 or 413 says the URL, secret or body limit
    * is wrong, which no retry changes. Deliveries not done by then were cancelled.
    */
   readonly stoppedBy?: Delivery
@@ -208,7 +208,9 @@ export async function simulate(
         return true
       }
       if (answer) lastFailure = answer
-      const final = answer !== undefined && STOP_ON.has(answer.status)
+      const final =
+        answer !== undefined &&
+        (STOP_ON.has(answer.status) || (answer.status >= 300 && answer.status < 400))
       if (final) {
         stoppedBy ??= answer
         stop.abort()

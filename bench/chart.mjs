@@ -38,6 +38,7 @@ export function chartData(tables) {
   const points = []
   const http = find('HTTP benchmarks', 'CPU efficiency')
   for (const row of http?.rows ?? []) {
+    if (row.target === '—') continue
     const peer = row.baseline.includes('octokit')
     points.push({
       panel: peer

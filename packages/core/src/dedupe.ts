@@ -64,23 +64,35 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
   // In-flight keys are never evicted: they are bounded by concurrent requests, and
   // forgetting one would let a concurrent duplicate run the handlers twice.
   const inFlight = new Set<string>()
+  // Expiry times are stored as ms after their generation's start: small integers V8 keeps in
+  // the Map itself, where absolute epoch ms would each be a heap-allocated number.
   let young = new Map<string, number>()
+  let youngStart = now()
   let old = new Map<string, number>()
+  let oldStart = youngStart
   let youngBytes = 0
   const remember = (key: string, expiresAt: number) => {
     if (young.size >= generation || youngBytes >= generationBytes) {
       old = young
+      oldStart = youngStart
       young = new Map()
+      youngStart = now()
       youngBytes = 0
     }
-    young.set(key, expiresAt)
+    young.set(key, expiresAt - youngStart)
     youngBytes += key.length * 2
+  }
+  const expiryOf = (key: string) => {
+    const inYoung = young.get(key)
+    if (inYoung !== undefined) return inYoung + youngStart
+    const inOld = old.get(key)
+    return inOld === undefined ? undefined : inOld + oldStart
   }
 
   return {
     claim(key) {
       if (inFlight.has(key)) return 'processing'
-      const expiresAt = young.get(key) ?? old.get(key)
+      const expiresAt = expiryOf(key)
       if (expiresAt !== undefined && expiresAt > now()) {
         if (!young.has(key)) {
           old.delete(key)

@@ -32,6 +32,8 @@ export interface HonoContextLike {
   }
   /** Workers' `ExecutionContext`, for its `waitUntil`. */
   readonly executionCtx?: FetchContext
+  /** The platform's bindings; on `@hono/node-server`, Node's own request as `incoming`. */
+  readonly env?: unknown
 }
 
 /** What the fetch adapter adds to core's options. */
@@ -75,6 +77,31 @@ function bodyOf(request: Request): BodySource {
   return request.body ?? ''
 }
 
+/** Node's IncomingMessage, as far as this adapter tells it apart. */
+interface NodeIncoming {
+  readonly readableDidRead: boolean
+  read(): unknown
+  pause(): unknown
+}
+
+/**
+ * Node's own request under Hono's Request, where `@hono/node-server` passes it
+ * (`c.env.incoming`): core reads the body from it directly (as the node adapter does),
+ * without the Web stream or the copies built over it.
+ */
+function nodeIncomingOf(c: HonoContextLike): NodeIncoming | undefined {
+  const incoming = (c.env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming
+  return typeof incoming?.read === 'function' && typeof incoming.pause === 'function'
+    ? (incoming as NodeIncoming)
+    : undefined
+}
+
+function nodeBodyOf(request: Request, incoming: NodeIncoming): BodySource {
+  return request.bodyUsed || incoming.readableDidRead
+    ? consumedBody(FETCH_FIX)
+    : (incoming as unknown as BodySource)
+}
+
 function waitUntilOf(context: FetchContext | undefined) {
   const fn = (context as { waitUntil?: unknown } | undefined)?.waitUntil
   return typeof fn === 'function'
@@ -115,12 +142,13 @@ export function inklessWebhooks(
     const hono = 'req' in input
     const request = hono ? input.req.raw : input
     const waitUntil = hono ? honoWaitUntil(input) : platformWaitUntil(second)
+    const incoming = hono ? nodeIncomingOf(input) : undefined
     const response = await webhooks.handle(
       {
         method: request.method,
         url: request.url,
         headers: request.headers,
-        rawBody: bodyOf(request),
+        rawBody: incoming ? nodeBodyOf(request, incoming) : bodyOf(request),
       },
       waitUntil ? { waitUntil } : undefined,
     )

@@ -1,12 +1,18 @@
-import type {
-  EventHandler,
-  InklessEvent,
-  InklessEventName,
-  ListenerMethods,
-} from '@inkless-webhooks/core'
+import type { InklessEvent, InklessEventName } from '@inkless-webhooks/core'
 import { Inject, Injectable } from '@nestjs/common'
 import { DiscoveryService, MetadataScanner } from '@nestjs/core'
 import { INKLESS_EVENT_METADATA, type InklessEventSelector } from './decorator.js'
+
+/**
+ * What handlers are added to: a receiver's core instance, or a queue package's worker. The
+ * handlers take whichever context it passes, so `fn` is typed for any of them.
+ */
+export interface ListenerTarget {
+  /** Adds a listener for these event names. */
+  on(name: readonly InklessEventName[], fn: never): unknown
+  /** Adds a listener for every known event. */
+  onAny(fn: never): unknown
+}
 
 /**
  * Finds the `@OnInklessEvent` methods of every provider and adds each one as a listener of
@@ -20,14 +26,14 @@ export class InklessHandlerExplorer {
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
   ) {}
 
-  register<C>(target: ListenerMethods<C>): number {
+  register(target: ListenerTarget): number {
     let count = 0
     for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance
       if (instance === null || typeof instance !== 'object') continue
       const prototype = Object.getPrototypeOf(instance) as object
       for (const key of this.scanner.getAllMethodNames(prototype)) {
-        const method = (instance as Record<string, unknown>)[key] as (...args: never[]) => unknown
+        const method = (instance as Record<string, unknown>)[key] as (...args: unknown[]) => unknown
         const selector = Reflect.getMetadata(INKLESS_EVENT_METADATA, method) as
           | InklessEventSelector
           | undefined
@@ -40,11 +46,10 @@ export class InklessHandlerExplorer {
         }
         // Named after the method, so that logs and reports say which handler failed.
         const handler = {
-          [label]: (event: InklessEvent, context: C) =>
-            (method as (event: InklessEvent, context: C) => unknown).call(instance, event, context),
-        }[label] as EventHandler<InklessEvent, C>
+          [label]: (event: InklessEvent, context: unknown) => method.call(instance, event, context),
+        }[label] as never
         if (selector === '*') target.onAny(handler)
-        else target.on<InklessEventName>(selector, handler)
+        else target.on(selector, handler)
         count++
       }
     }

@@ -19,6 +19,7 @@ export {
   type InklessEventSelector,
   OnInklessEvent,
 } from './decorator.js'
+export type { ListenerTarget } from './explorer.js'
 export {
   INKLESS_WEBHOOKS,
   InklessWebhooksModule,
@@ -27,3 +28,9 @@ export {
   type InklessWebhooksModuleForRootOptions,
   type InklessWebhooksModuleOptions,
 } from './module.js'
+export {
+  type InklessWorkerLike,
+  InklessWorkerModule,
+  type InklessWorkerModuleAsyncOptions,
+  type InklessWorkerModuleOptions,
+} from './worker-module.js'

@@ -1,10 +1,17 @@
-import type { DeliveryContext, InklessEvent, InklessEventOf } from '@inkless-webhooks/core'
+import type {
+  DeliveryContext,
+  InklessEvent,
+  InklessEventOf,
+  ListenerMethods,
+} from '@inkless-webhooks/core'
 import {
   INKLESS_EVENT_METADATA,
   INKLESS_WEBHOOKS,
   type InklessEventMethodDecorator,
   InklessWebhooksModule,
   type InklessWebhooksModuleOptions,
+  type InklessWorkerLike,
+  InklessWorkerModule,
   OnInklessEvent,
 } from '@inkless-webhooks/nestjs'
 import type { DynamicModule } from '@nestjs/common'
@@ -87,3 +94,18 @@ expectError(
     value: handlers.onSigned,
   }),
 )
+
+// The worker module takes any queue package's worker: listeners plus close().
+declare const worker: ListenerMethods<DeliveryContext & { attempt: number }> & {
+  close(): Promise<void>
+}
+expectType<DynamicModule>(InklessWorkerModule.forRoot({ createWorker: () => worker }))
+expectType<DynamicModule>(
+  InklessWorkerModule.forRootAsync({
+    inject: ['REDIS'],
+    useFactory: (_redis: string) => ({ createWorker: () => worker }),
+  }),
+)
+expectAssignable<InklessWorkerLike>(worker)
+expectError(InklessWorkerModule.forRoot({}))
+expectError(InklessWorkerModule.forRoot({ createWorker: () => ({ on: worker.on }) }))

@@ -1,8 +1,9 @@
-// Every code block in README.md is a copy of a file that a test runs (test/readme.test.ts).
+// Every code block in README.md is a copy of a file that a test runs (test/readme.test.ts);
+// so are the snippet blocks of the docs/ pages that have them.
 // A block sits between `<!-- snippet: path/from/repo/root -->` and `<!-- /snippet -->`;
 // `node scripts/readme-snippets.mjs` rewrites each such block from its file. Edit the file,
 // never the block. `--check` changes nothing and exits 1 when README.md is out of date.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -58,19 +59,40 @@ export function parseReadme(text, read = (path) => readFileSync(join(root, path)
   return { snippets, text: out.join('\n'), unmarked }
 }
 
+/**
+ * The pages whose code blocks come from files: README.md, and each page under docs/ that has
+ * a snippet marker (there, blocks without one are allowed: diagrams, output).
+ */
+export function snippetPages() {
+  const docs = readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`)
+    .filter((page) => /^<!-- snippet: /m.test(readFileSync(join(root, page), 'utf8')))
+  return ['README.md', ...docs.sort()]
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const file = join(root, 'README.md')
-  const before = readFileSync(file, 'utf8')
-  const { snippets, text, unmarked } = parseReadme(before)
-  for (const { line, text: fence } of unmarked)
-    console.error(`README.md:${line}: ${fence} is not a snippet: move its code to a file`)
-  if (process.argv.includes('--check')) {
-    if (text !== before) console.error('README.md is out of date: node scripts/readme-snippets.mjs')
-    process.exit(text === before && unmarked.length === 0 ? 0 : 1)
+  let failed = false
+  for (const page of snippetPages()) {
+    const file = join(root, page)
+    const before = readFileSync(file, 'utf8')
+    const { snippets, text, unmarked } = parseReadme(before)
+    const strict = page === 'README.md'
+    if (strict) {
+      for (const { line, text: fence } of unmarked)
+        console.error(`${page}:${line}: ${fence} is not a snippet: move its code to a file`)
+    }
+    const bad = strict && unmarked.length > 0
+    if (process.argv.includes('--check')) {
+      if (text !== before) console.error(`${page} is out of date: node scripts/readme-snippets.mjs`)
+      failed ||= text !== before || bad
+      continue
+    }
+    if (text !== before) writeFileSync(file, text)
+    console.log(
+      `${page}: ${snippets.length} snippets, ${text === before ? 'up to date' : 'updated'}`,
+    )
+    failed ||= bad
   }
-  if (text !== before) writeFileSync(file, text)
-  console.log(
-    `README.md: ${snippets.length} snippets, ${text === before ? 'up to date' : 'updated'}`,
-  )
-  process.exit(unmarked.length === 0 ? 0 : 1)
+  process.exit(failed ? 1 : 0)
 }

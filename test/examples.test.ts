@@ -243,6 +243,14 @@ it("nestjs: a handler that fails on first delivery (500, logged by Nest's logger
   expect(new Set(running.logged('document_signed')).size).toBe(4)
 })
 
+it('examples/nestjs: its own test (Test.createTestingModule + supertest) passes under node --test', async () => {
+  const { stdout } = await execute(process.execPath, ['--test', 'dist/webhooks.spec.js'], {
+    cwd: join(root, 'examples/nestjs'),
+  })
+  expect(stdout).toMatch(/^# pass 2$/m)
+  expect(stdout).toMatch(/^# fail 0$/m)
+})
+
 it('simulate exits 1 when deliveries end without a 2xx', async () => {
   running = await Example.start('koa')
   const result = await cli(

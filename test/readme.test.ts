@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { signPayload } from '@inkless-webhooks/core'
 import { buildSignedRequest, createTestEvent, sendWebhook } from '@inkless-webhooks/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { parseReadme } from '../scripts/readme-snippets.mjs'
+import { parseReadme, snippetPages } from '../scripts/readme-snippets.mjs'
 import { freePort } from './support/ports.js'
 import { RedisServer } from './support/redis.js'
 
@@ -164,6 +164,21 @@ describe('README.md', () => {
 
   it('has every snippet run by a test in this file', () => {
     expect([...covered].sort()).toEqual([...new Set(snippets)].sort())
+  })
+})
+
+// A docs/ page with snippet markers: its blocks are copies of files under examples/, which
+// their own tests run (examples/nestjs: test/examples.test.ts).
+describe.each(snippetPages().filter((page: string) => page !== 'README.md'))('%s', (page) => {
+  it('matches its snippet files, all under examples/', () => {
+    const text = source(page)
+    const parsed = parseReadme(text)
+    expect(
+      parsed.text === text,
+      `${page} differs from its snippet files: edit the file, then run \`node scripts/readme-snippets.mjs\``,
+    ).toBe(true)
+    expect(parsed.snippets.length).toBeGreaterThan(0)
+    for (const path of parsed.snippets) expect(path).toMatch(/^examples\//)
   })
 })
 

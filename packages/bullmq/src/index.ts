@@ -8,6 +8,13 @@
 export { type InklessJobData, jobIdOf } from './job.js'
 export { type InklessQueueOptions, inklessQueue } from './queue.js'
 export {
+  type FailedJob,
+  type FailedJobFilter,
+  failedDeliveries,
+  type ReplayFailedJobsOptions,
+  replayFailedJobs,
+} from './replay.js'
+export {
   createInklessWorker,
   type InklessWorker,
   type InklessWorkerOptions,

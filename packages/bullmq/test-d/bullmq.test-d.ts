@@ -1,10 +1,13 @@
 import {
   createInklessWorker,
+  type FailedJob,
+  failedDeliveries,
   type InklessJobData,
   type InklessWorker,
   inklessQueue,
   type JobContext,
   type JobErrorContext,
+  replayFailedJobs,
 } from '@inkless-webhooks/bullmq'
 import {
   createInklessWebhooks,
@@ -104,3 +107,20 @@ expectError(createInklessWorker({ connection, rateLimit: { max: 10 } }))
 expectError(createInklessWorker({ connection, signals: ['SIGTERN'] }))
 expectError(createInklessWorker({ connection, worker: { limiter: { max: 1, duration: 1 } } }))
 expectError(inklessQueue(new Queue('inkless', { connection }), { failedRetentionMs: '7d' }))
+
+// Replay: a Queue or a Redis URL, filters, the jobs found.
+const replayed = await replayFailedJobs(new Queue('inkless', { connection }), {
+  ids: ['inkless-abc'],
+  event: ['envelope_complete', 'document_complete'],
+  tenant: 'acme',
+  since: new Date(Date.now() - 3_600_000),
+  dryRun: true,
+})
+expectType<FailedJob[]>(replayed)
+expectType<string>(replayed[0]?.id ?? '')
+expectType<Date | undefined>(replayed[0]?.failedAt)
+await replayFailedJobs('redis://127.0.0.1:6379', { queueName: 'inkless', since: 0 })
+expectError(replayFailedJobs(new Queue('inkless', { connection }), { since: '1h' }))
+expectError(replayFailedJobs(42))
+const source = failedDeliveries('redis://127.0.0.1:6379', { event: 'link_viewed' })
+expectType<string>(source.name)

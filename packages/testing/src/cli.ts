@@ -5,6 +5,7 @@ import { INKLESS_EVENTS, type InklessEventName, signPayload } from '@inkless-web
 import { answerLine, networkFailure, redactUrl, statusHint } from './explain.js'
 import { createTestEvent } from './fixtures.js'
 import {
+  type FailedJobFilter,
   HistoryError,
   historySource,
   QUEUE_SOURCES,
@@ -12,6 +13,7 @@ import {
   queueSource,
   type ReplaySource,
   replay,
+  replayFailedJobs,
   replayRequest,
 } from './replay.js'
 import { createDispatcher, sendHandshake, sendWebhook } from './send.js'
@@ -63,19 +65,29 @@ is 200, text/plain, and exactly the verification_secret.`,
 
 Exits 1 if any delivery ended without a 2xx.`,
   replay: `Usage: inkless-webhooks replay <history.json> --to <url> [options]
-       inkless-webhooks replay --bullmq <redis-url> --to <url>
-       inkless-webhooks replay --pg-boss <postgres-url> --to <url>
+       inkless-webhooks replay --bullmq <redis-url> [filters] [--dry-run]
+       inkless-webhooks replay --bullmq <redis-url> --to <url> [filters] --resign
+       (--pg-boss <postgres-url> in place of --bullmq)
 
-Sends again, in order, the deliveries of a history file (exported by \`inkless-webhooks dev\`)
-or the failed jobs of a queue (needs @inkless-webhooks/bullmq or @inkless-webhooks/pg-boss).
+Sends again, in order, the deliveries of a history file (exported by \`inkless-webhooks dev\`).
+With --bullmq or --pg-boss (needs @inkless-webhooks/bullmq or @inkless-webhooks/pg-boss) and
+no --to: runs the queue's failed jobs again, in the queue, with their full attempts; with --to:
+sends their bodies to <url> instead.
 
   --to <url>                 where to send them
   --resign                   set each payload's timestamp to now and sign it again (--secret):
                              a new delivery; without it the exact bytes and signature are sent
                              again, a duplicate to a server that saw them
-  --dry-run                  list what would be sent, send nothing
+  --dry-run                  list what would be replayed, change and send nothing
   --secret <s>               signs what has no recorded signature, and --resign
   --insecure, --ca as above
+
+Failed jobs (--bullmq, --pg-boss), every filter given must hold:
+  --queue <name>             the queue (default inkless)
+  --id <id>                  a job id or dedupe key; repeat for several
+  --event <name>             an event name; repeat for several
+  --tenant <tenant>          one tenant's jobs
+  --since <time>             failed at or after: an ISO 8601 time, or 30m, 6h, 7d ago
 
 Exits 1 if any delivery was answered without a 2xx.`,
   sign: `Usage: inkless-webhooks sign [--secret s] < body.json
@@ -108,6 +120,11 @@ const options = {
   'dry-run': { type: 'boolean' },
   bullmq: { type: 'string' },
   'pg-boss': { type: 'string' },
+  queue: { type: 'string' },
+  id: { type: 'string', multiple: true },
+  event: { type: 'string', multiple: true },
+  tenant: { type: 'string' },
+  since: { type: 'string' },
 } as const
 
 type Values = ReturnType<
@@ -173,6 +190,11 @@ const allowed: Record<string, ReadonlySet<string>> = {
     'dry-run',
     'bullmq',
     'pg-boss',
+    'queue',
+    'id',
+    'event',
+    'tenant',
+    'since',
   ]),
 }
 
@@ -227,18 +249,75 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-/** The one source a replay reads: a history file or a queue's failed jobs. */
-async function replaySource(values: Values, positionals: string[]): Promise<ReplaySource> {
+const AGO = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+/** `--since`: an ISO 8601 time, or a duration ago (`30m`, `6h`, `7d`). */
+function since(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined
+  const ago = /^(\d+)([mhd])$/.exec(value)
+  const at = ago ? Date.now() - Number(ago[1]) * AGO[ago[2] as keyof typeof AGO] : Date.parse(value)
+  if (Number.isNaN(at))
+    throw new UsageError(`--since ${value}: not an ISO 8601 time nor 30m, 6h, 7d`)
+  return new Date(at)
+}
+
+/** The failed-job filters; refused beside a history file. */
+function failedJobFilter(values: Values, flag: QueueFlag | undefined): FailedJobFilter {
+  const given = (['queue', 'id', 'event', 'tenant', 'since'] as const).filter(
+    (f) => values[f] !== undefined,
+  )
+  if (flag === undefined && given.length > 0) {
+    throw new UsageError(`--${given[0]} selects failed jobs: use it with --bullmq or --pg-boss`)
+  }
+  const at = since(values.since)
+  return {
+    ...(values.queue === undefined ? {} : { queueName: values.queue }),
+    ...(values.id === undefined ? {} : { ids: values.id }),
+    ...(values.event === undefined ? {} : { event: values.event }),
+    ...(values.tenant === undefined ? {} : { tenant: values.tenant }),
+    ...(at === undefined ? {} : { since: at }),
+  }
+}
+
+/** The queue flag given, if any; refused beside a history file or another queue. */
+function queueFlag(values: Values, positionals: string[]): QueueFlag | undefined {
   const flags = (Object.keys(QUEUE_SOURCES) as QueueFlag[]).filter((f) => values[f] !== undefined)
   if (positionals.length + flags.length !== 1) {
     throw new UsageError(
       'replay takes one source: <history.json>, --bullmq <url> or --pg-boss <url>',
     )
   }
-  const flag = flags[0]
+  return flags[0]
+}
+
+/** The one source a replay sends: a history file or a queue's failed jobs. */
+async function replaySource(values: Values, positionals: string[]): Promise<ReplaySource> {
+  const flag = queueFlag(values, positionals)
+  const filter = failedJobFilter(values, flag)
   return flag === undefined
     ? historySource(positionals[0] as string)
-    : queueSource(flag, values[flag] as string)
+    : queueSource(flag, values[flag] as string, filter)
+}
+
+/** `replay --bullmq <url>` without --to: the failed jobs run again in the queue itself. */
+async function rerunFailedJobs(flag: QueueFlag, values: Values): Promise<number> {
+  const dryRun = values['dry-run'] ?? false
+  const url = values[flag] as string
+  const jobs = await replayFailedJobs(flag, url, { ...failedJobFilter(values, flag), dryRun })
+  for (const job of jobs) {
+    const tenant = job.tenant === undefined ? '' : `  tenant ${job.tenant}`
+    const at = job.failedAt === undefined ? '' : `  failed ${job.failedAt.toISOString()}`
+    console.log(
+      `${job.id}  ${job.event}${tenant}${at}  after ${job.attempts} attempt(s): ${job.reason}`,
+    )
+  }
+  const queue = values.queue ?? 'inkless'
+  console.log(
+    dryRun
+      ? `${jobs.length} failed job(s) of ${queue} would run again; nothing changed (--dry-run)`
+      : `${jobs.length} failed job(s) of ${queue} moved back to waiting: the workers run them again`,
+  )
+  return 0
 }
 
 async function replayCommand(
@@ -247,9 +326,11 @@ async function replayCommand(
   dispatcher: ReturnType<typeof createDispatcher> | undefined,
 ): Promise<number> {
   const dryRun = values['dry-run'] ?? false
-  const target = dryRun && values.to === undefined ? undefined : url(values.to, '--to <url>')
+  const flag = queueFlag(values, positionals)
   const options = { secret: values.secret, resign: values.resign ?? false, dispatcher }
   try {
+    if (flag !== undefined && values.to === undefined) return await rerunFailedJobs(flag, values)
+    const target = dryRun && values.to === undefined ? undefined : url(values.to, '--to <url>')
     const source = await replaySource(values, positionals)
     if (dryRun) {
       let count = 0

@@ -15,9 +15,11 @@ export {
 } from './fixtures.js'
 export type {
   DeliveryHistory,
+  FailedJobFilter,
   HistoryEntry,
   HistoryRequest,
   ReplayDelivery,
+  ReplayedJob,
   ReplaySource,
 } from './replay.js'
 export {

@@ -142,12 +142,51 @@ export const QUEUE_SOURCES = {
 /** A CLI flag naming a queue to replay failed jobs from. */
 export type QueueFlag = keyof typeof QUEUE_SOURCES
 
-/** The failed jobs of a queue package's queue at `url`, or a one-line error naming what to install. */
-export async function queueSource(flag: QueueFlag, url: string): Promise<ReplaySource> {
+/**
+ * Which failed jobs of a queue to replay (`--queue`, `--id`, `--event`, `--tenant`, `--since`):
+ * what a queue package's `failedDeliveries(url, filter)` and `replayFailedJobs(url, filter)` take.
+ */
+export interface FailedJobFilter {
+  /** The queue's name; the package's default when absent. */
+  readonly queueName?: string
+  /** Job ids or dedupe keys. */
+  readonly ids?: readonly string[]
+  /** Event names. */
+  readonly event?: readonly string[]
+  /** The tenant. */
+  readonly tenant?: string
+  /** Failed at or after this time. */
+  readonly since?: Date
+  /** List, change nothing (`replayFailedJobs` only). */
+  readonly dryRun?: boolean
+}
+
+/** A failed job a queue package re-ran in place (or would, with `dryRun`). */
+export interface ReplayedJob {
+  /** The job's id. */
+  readonly id: string
+  /** The event's name. */
+  readonly event: string
+  /** The tenant, if any. */
+  readonly tenant?: string | undefined
+  /** When it last failed. */
+  readonly failedAt?: Date | undefined
+  /** Runs it had. */
+  readonly attempts: number
+  /** Why its last run failed. */
+  readonly reason: string
+}
+
+/** What a queue package exports for `inkless-webhooks replay --bullmq` / `--pg-boss`. */
+interface QueuePackage {
+  failedDeliveries?: (url: string, filter: FailedJobFilter) => ReplaySource | Promise<ReplaySource>
+  replayFailedJobs?: (url: string, filter: FailedJobFilter) => Promise<readonly ReplayedJob[]>
+}
+
+async function queuePackage(flag: QueueFlag): Promise<QueuePackage> {
   const { package: name } = QUEUE_SOURCES[flag]
-  let loaded: { failedDeliveries?: (url: string) => ReplaySource | Promise<ReplaySource> }
   try {
-    loaded = await import(name)
+    return (await import(name)) as QueuePackage
   } catch (error) {
     const code = (error as { code?: string }).code
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
@@ -155,10 +194,44 @@ export async function queueSource(flag: QueueFlag, url: string): Promise<ReplayS
     }
     throw error
   }
+}
+
+/** The failed jobs of a queue package's queue at `url`, or a one-line error naming what to install. */
+export async function queueSource(
+  flag: QueueFlag,
+  url: string,
+  filter: FailedJobFilter = {},
+): Promise<ReplaySource> {
+  const loaded = await queuePackage(flag)
   if (typeof loaded.failedDeliveries !== 'function') {
-    throw new HistoryError(`this version of ${name} cannot list failed jobs: update it`)
+    throw new HistoryError(
+      `this version of ${QUEUE_SOURCES[flag].package} cannot list failed jobs: update it`,
+    )
   }
-  return loaded.failedDeliveries(url)
+  return loaded.failedDeliveries(url, filter)
+}
+
+/**
+ * Re-runs, in the queue itself, the failed jobs of a queue package's queue at `url` that
+ * match `filter` (the workers take them again, with their full attempts); the jobs re-run,
+ * or that would be with `dryRun`.
+ */
+export async function replayFailedJobs(
+  flag: QueueFlag,
+  url: string,
+  filter: FailedJobFilter,
+): Promise<readonly ReplayedJob[]> {
+  const loaded = await queuePackage(flag)
+  if (typeof loaded.replayFailedJobs !== 'function') {
+    throw new HistoryError(
+      `this version of ${QUEUE_SOURCES[flag].package} cannot re-run failed jobs: update it`,
+    )
+  }
+  try {
+    return await loaded.replayFailedJobs(url, filter)
+  } catch (error) {
+    throw new Error(`cannot re-run the failed jobs at ${url}: ${(error as Error).message}`)
+  }
 }
 
 /** How to replay: the exact request, or the body with a new timestamp, signed again. */

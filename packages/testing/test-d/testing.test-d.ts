@@ -5,15 +5,17 @@ import {
   createTestEvent,
   type Delivery,
   type DeliveryHistory,
+  type FailedJobFilter,
   type HistoryEntry,
   type ReplayDelivery,
+  type ReplayedJob,
   type ReplaySource,
   type SignedRequest,
   type SimulationReport,
   sendWebhook,
   simulate,
 } from '@inkless-webhooks/testing'
-import { expectError, expectType } from 'tsd'
+import { expectAssignable, expectError, expectType } from 'tsd'
 
 expectType<InklessEventOf<'document_signed'>>(createTestEvent('document_signed'))
 expectType<'envelope_complete'>(createTestEvent('envelope_complete', { document_token: 't' }).event)
@@ -55,3 +57,13 @@ const failedJobs: ReplaySource = {
 expectType<string>(failedJobs.name)
 expectError<ReplaySource>({ name: 'x', deliveries: () => [{ label: 'job 1' }] })
 expectError<HistoryEntry['kind']>('replayed')
+
+// What a queue package exports for `replay --bullmq`: @inkless-webhooks/bullmq fits the seam.
+declare const queueFailedDeliveries: typeof import('@inkless-webhooks/bullmq').failedDeliveries
+declare const queueReplayFailedJobs: typeof import('@inkless-webhooks/bullmq').replayFailedJobs
+expectAssignable<(url: string, filter: FailedJobFilter) => ReplaySource>(queueFailedDeliveries)
+expectAssignable<(url: string, filter: FailedJobFilter) => Promise<readonly ReplayedJob[]>>(
+  queueReplayFailedJobs,
+)
+expectError<FailedJobFilter>({ since: '1h' })
+expectError<FailedJobFilter>({ event: 'link_viewed' })

@@ -1,66 +1,15 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { once } from 'node:events'
+import { execFile } from 'node:child_process'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { createTestEvent, sendWebhook } from '@inkless-webhooks/testing'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { eventBody, handshakeBody, SECRET, signed } from './support/deliveries.js'
+import { Example } from './support/examples.js'
 import { freePort } from './support/ports.js'
 
 const root = join(import.meta.dirname, '..')
 const CLI = join(root, 'packages/testing/dist/cli.mjs')
 const execute = promisify(execFile)
-
-/** An example server as its README starts it: `node server.js` in its folder. */
-class Example {
-  readonly lines: string[] = []
-  /** What the server printed on stdout (console.log), apart from the listening line. */
-  readonly stdout: string[] = []
-  url = ''
-  private constructor(private readonly child: ChildProcess) {}
-
-  static async start(name: string, env: Record<string, string> = {}): Promise<Example> {
-    const child = spawn(process.execPath, [ENTRY[name] ?? 'server.js'], {
-      cwd: join(root, 'examples', name),
-      env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET, PORT: '0', HOST: '127.0.0.1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const example = new Example(child)
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} did not start within 15 s`)), 15_000)
-      child.once('exit', (code) =>
-        reject(new Error(`${name} exited with ${code}: ${example.lines.join('\n')}`)),
-      )
-      for (const stream of [child.stdout, child.stderr]) {
-        createInterface({ input: stream as NodeJS.ReadableStream }).on('line', (line) => {
-          const listening = line.match(/^listening on (\S+)/)
-          if (listening) {
-            example.url = listening[1] as string
-            clearTimeout(timer)
-            resolve()
-          } else {
-            example.lines.push(line)
-            if (stream === child.stdout) example.stdout.push(line)
-          }
-        })
-      }
-    })
-    return example
-  }
-
-  logged(event: string): string[] {
-    return this.lines.filter((line) => line.startsWith(`${event}:`))
-  }
-
-  async stop() {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    const exited = once(this.child, 'exit')
-    this.child.kill('SIGTERM')
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000)
-    await exited.finally(() => clearTimeout(timer))
-  }
-}
 
 async function cli(...args: string[]) {
   try {
@@ -75,7 +24,6 @@ async function cli(...args: string[]) {
 }
 
 // examples/nestjs is TypeScript with decorators: built with its own `tsc -p .` first.
-const ENTRY: Record<string, string> = { nestjs: 'dist/main.js' }
 beforeAll(async () => {
   await execute(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], {
     cwd: join(root, 'examples/nestjs'),

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { INKLESS_EVENTS, type InklessEventName, signPayload } from '@inkless-webhooks/core'
-import { answerLine, networkFailure, redactUrl, statusHint } from './explain.js'
+import { answerLine, networkFailure, redactUrl, secretSource, statusHint } from './explain.js'
 import { createTestEvent } from './fixtures.js'
+import { startInspector } from './inspector.js'
 import {
   type FailedJobFilter,
   HistoryError,
@@ -28,6 +29,7 @@ Commands:
   send <url> <event>         send one signed delivery of <event>
   simulate <url>             deliver whole envelopes: async, reordered, duplicated, retried
   sign                       read a body on stdin, print its X-Inkless-Signature
+  dev --forward-to <url>     a local web page to send, watch and redeliver deliveries
   replay <history.json>      send again the deliveries of a history file (or a queue's failed jobs)
 
 Common options:
@@ -64,6 +66,19 @@ is 200, text/plain, and exactly the verification_secret.`,
   --secret, --insecure, --ca as above
 
 Exits 1 if any delivery ended without a 2xx.`,
+  dev: `Usage: inkless-webhooks dev --forward-to <url> [options]
+
+Starts the inspector, a page on 127.0.0.1 that sends deliveries to <url> and shows each one
+live: the exact request and answer, with buttons to run the handshake, send any event
+(editable), redeliver as-is or re-signed, send a forged copy, and play whole envelopes.
+The session's history exports as JSON for \`inkless-webhooks replay\`.
+
+  --forward-to <url>         your webhook endpoint
+  --port <n>                 the page's port on 127.0.0.1 (default 4141; 0: any free port)
+  --secret <s>               webhook secret (default: INKLESS_WEBHOOK_SECRET)
+  --insecure, --ca as above
+
+Stop it with Ctrl-C.`,
   replay: `Usage: inkless-webhooks replay <history.json> --to <url> [options]
        inkless-webhooks replay --bullmq <redis-url> [filters] [--dry-run]
        inkless-webhooks replay --bullmq <redis-url> --to <url> [filters] --resign
@@ -116,6 +131,8 @@ const options = {
   retries: { type: 'string' },
   'backoff-ms': { type: 'string' },
   to: { type: 'string' },
+  'forward-to': { type: 'string' },
+  port: { type: 'string' },
   resign: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   bullmq: { type: 'string' },
@@ -180,6 +197,7 @@ const allowed: Record<string, ReadonlySet<string>> = {
     'backoff-ms',
   ]),
   sign: new Set(['secret', 'help']),
+  dev: new Set(['secret', 'insecure', 'ca', 'help', 'forward-to', 'port']),
   replay: new Set([
     'secret',
     'insecure',
@@ -360,7 +378,15 @@ async function replayCommand(
       console.log(
         `${delivery.label}  ${answer ? answerLine(answer) : `cannot reach ${redactUrl(target as string)}: ${networkFailure(error)}`}`,
       )
-      const hint = answer && !hinted.has(answer.status) ? statusHint(answer.status) : undefined
+      const hint =
+        answer && !hinted.has(answer.status)
+          ? statusHint(
+              answer.status,
+              options.resign
+                ? secretSource(values.secret)
+                : 'the secret of the recorded signature (--resign signs with --secret)',
+            )
+          : undefined
       if (hint && answer) {
         hinted.add(answer.status)
         console.log(hint)
@@ -414,6 +440,30 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (command === 'replay') return replayCommand(values, positionals, dispatcher)
+  if (command === 'dev') {
+    if (positionals.length > 0)
+      throw new UsageError('dev takes no arguments; pass --forward-to <url>')
+    const inspector = await startInspector({
+      forwardTo: url(values['forward-to'], '--forward-to <url>'),
+      secret: secret(values),
+      secretFrom: secretSource(values.secret),
+      port: integer(values, 'port', 4141),
+      dispatcher,
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE')
+        throw new UsageError(`port ${values.port ?? 4141} is in use: pass --port`)
+      throw error
+    })
+    console.log(
+      `inspector: ${inspector.url}  (forwarding to ${redactUrl(values['forward-to'] as string)}; Ctrl-C stops it)`,
+    )
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
+    })
+    await inspector.close()
+    return 0
+  }
   const target = url(positionals[0])
   if (command === 'handshake') {
     if (positionals.length > 1) throw new UsageError('handshake takes one <url>')
@@ -448,7 +498,7 @@ async function main(argv: string[]): Promise<number> {
       sendWebhook(target, event, { secret: secret(values), dispatcher }),
     )
     console.log(`${answerLine(res)} (${res.durationMs.toFixed(1)} ms)`)
-    const hint = res.ok ? undefined : statusHint(res.status)
+    const hint = res.ok ? undefined : statusHint(res.status, secretSource(values.secret))
     if (hint) console.log(hint)
     console.log(JSON.stringify(event))
     return res.ok ? 0 : 1
@@ -494,7 +544,7 @@ async function main(argv: string[]): Promise<number> {
   const { stoppedBy, lastFailure } = report
   if (stoppedBy) {
     // The secret, URL or body limit is wrong: one line on what to check, not a table.
-    const hint = statusHint(stoppedBy.status)
+    const hint = statusHint(stoppedBy.status, secretSource(values.secret))
     if (hint) console.log(hint)
     console.log(`the server answered: ${answerLine(stoppedBy)}`)
     return 1

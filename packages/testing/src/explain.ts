@@ -1,16 +1,22 @@
 import type { Delivery } from './send.js'
 
 /** What to check when the server answers with a status no retry changes. */
-const STATUS_HINTS: Readonly<Record<number, string>> = {
-  401: '401 invalid signature: is --secret the webhook secret configured on the server?',
-  404: "404 not found: nothing at that path; check the URL's path and the server's path option",
-  405: '405 method not allowed: the URL answers, but not to POST; check its path',
-  413: "413 payload too large: a delivery is over the server's maxBodyBytes",
+const STATUS_HINTS: Readonly<Record<number, (secretFrom: string) => string>> = {
+  401: (secretFrom) =>
+    `401 invalid signature: is ${secretFrom} the webhook secret configured on the server?`,
+  404: () =>
+    "404 not found: nothing at that path; check the URL's path and the server's path option",
+  405: () => '405 method not allowed: the URL answers, but not to POST; check its path',
+  413: () => "413 payload too large: a delivery is over the server's maxBodyBytes",
 }
 
-/** The one-line hint for `status`, if it has one. */
-export function statusHint(status: number): string | undefined {
-  return STATUS_HINTS[status]
+/** Where the signing secret came from, as a 401's hint names it. */
+export const secretSource = (flag: string | undefined): string =>
+  flag === undefined ? 'INKLESS_WEBHOOK_SECRET (no --secret given)' : '--secret'
+
+/** The one-line hint for `status`, if it has one; a 401's names where the secret came from. */
+export function statusHint(status: number, secretFrom = '--secret'): string | undefined {
+  return STATUS_HINTS[status]?.(secretFrom)
 }
 
 const MAX_BODY_CHARS = 200

@@ -31,6 +31,7 @@ export {
   sendWebhook,
 } from './send.js'
 export {
+  type Attempt,
   type EventStats,
   type PlannedDelivery,
   type PlanOptions,

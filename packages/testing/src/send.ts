@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { Agent, type Dispatcher, fetch } from 'undici'
-import { buildHandshakeRequest, buildSignedRequest, type SignOptions } from './fixtures.js'
+import {
+  buildHandshakeRequest,
+  buildSignedRequest,
+  type HandshakeRequest,
+  type SignOptions,
+} from './fixtures.js'
 
 /** How to sign and send a delivery. */
 export interface SendOptions extends SignOptions {
@@ -76,16 +81,20 @@ export async function sendHandshake(
 ): Promise<HandshakeResult> {
   const request = buildHandshakeRequest()
   const res = await post(url, request, options)
-  const type = res.headers.get('content-type') ?? ''
-  const problem =
-    res.status !== 200
-      ? `expected status 200, got ${res.status}`
-      : res.body !== request.verificationSecret
-        ? 'the body is not exactly the verification_secret'
-        : !type.startsWith('text/plain')
-          ? `expected content-type text/plain, got ${type || 'none'}`
-          : undefined
+  const problem = handshakeProblem(request, res)
   return problem === undefined ? { ...res, passed: true } : { ...res, passed: false, problem }
+}
+
+/** Why Inkless would not accept `res` as the answer to `request`, or undefined if it would. */
+export function handshakeProblem(request: HandshakeRequest, res: Delivery): string | undefined {
+  const type = res.headers.get('content-type') ?? ''
+  return res.status !== 200
+    ? `expected status 200, got ${res.status}`
+    : res.body !== request.verificationSecret
+      ? 'the body is not exactly the verification_secret'
+      : !type.startsWith('text/plain')
+        ? `expected content-type text/plain, got ${type || 'none'}`
+        : undefined
 }
 
 /** A keep-alive dispatcher; `ca` trusts a local certificate, `insecure` trusts any. */

@@ -140,6 +140,20 @@ export interface SimulateOptions extends PlanOptions, SendOptions {
   readonly handshake?: boolean
   /** Called after each delivery finishes, with the counts so far. */
   readonly onProgress?: (progress: Progress) => void
+  /** Called after each attempt, retries included, with what was sent and what came back. */
+  readonly onAttempt?: (attempt: Attempt) => void
+}
+
+/** One attempt of a simulation: the delivery, and its answer or the error when none came. */
+export interface Attempt {
+  /** The delivery of the plan. */
+  readonly delivery: PlannedDelivery
+  /** 0 for the first attempt, then 1, 2… for its retries. */
+  readonly retry: number
+  /** The answer. */
+  readonly answer?: Delivery
+  /** Why no answer came back. */
+  readonly error?: Error
 }
 
 /** What a simulation did. */
@@ -182,7 +196,8 @@ export async function simulate(
   let lastFailure: Delivery | Error | undefined
 
   /** Delivers one, retrying as Inkless would; false if the run was stopped before it ended. */
-  async function deliver({ event, body }: PlannedDelivery): Promise<boolean> {
+  async function deliver(delivery: PlannedDelivery): Promise<boolean> {
+    const { event, body } = delivery
     const stats = byEvent.get(event.event) ?? {
       sent: 0,
       ok: 0,
@@ -200,7 +215,9 @@ export async function simulate(
       } catch (error) {
         if (signal.aborted) return false
         lastFailure = error instanceof Error ? error : new Error(String(error))
+        options.onAttempt?.({ delivery, retry: attempt, error: lastFailure })
       }
+      if (answer) options.onAttempt?.({ delivery, retry: attempt, answer })
       stats.latencies.push(answer?.durationMs ?? performance.now() - started)
       if (answer?.ok) {
         stats.ok++

@@ -1,5 +1,6 @@
 import type { InklessEventOf } from '@inkless-webhooks/core'
 import {
+  type Attempt,
   buildHandshakeRequest,
   buildSignedRequest,
   createTestEvent,
@@ -67,3 +68,15 @@ expectAssignable<(url: string, filter: FailedJobFilter) => Promise<readonly Repl
 )
 expectError<FailedJobFilter>({ since: '1h' })
 expectError<FailedJobFilter>({ event: 'link_viewed' })
+
+// Every attempt of a simulation, retries included: what was sent and the answer or the error.
+simulate('http://127.0.0.1/webhook', {
+  onAttempt(attempt) {
+    expectType<Attempt>(attempt)
+    expectType<string>(attempt.delivery.body)
+    expectType<number>(attempt.retry)
+    expectType<Delivery | undefined>(attempt.answer)
+    expectType<Error | undefined>(attempt.error)
+  },
+})
+expectError(simulate('http://127.0.0.1/webhook', { onAttempt: (a: { status: number }) => a }))

@@ -1,0 +1,18 @@
+/**
+ * Ack Inkless webhooks as soon as they are committed to PostgreSQL, and process them in
+ * workers that retry and scale out, with pg-boss: {@link createInklessQueue} for the
+ * receiver's `queue` option, {@link createInklessWorker} for the processing end.
+ *
+ * @module @inkless-webhooks/pg-boss
+ */
+export { type InklessJobData, jobIdOf } from './job.js'
+export { createInklessQueue, type InklessQueueOptions } from './queue.js'
+export { deadLetterQueueOf } from './queues.js'
+export {
+  createInklessWorker,
+  type InklessWorker,
+  type InklessWorkerOptions,
+  type InklessWorkOptions,
+  type JobContext,
+  type JobErrorContext,
+} from './worker.js'

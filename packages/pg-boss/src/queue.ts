@@ -2,6 +2,7 @@ import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
 import { toStoredDelivery } from '@inkless-webhooks/core/queue'
 import type { PgBoss, SendOptions } from 'pg-boss'
 import { jobIdOf } from './job.js'
+import { createOutageReporter } from './outages.js'
 import { createQueues, DEFAULT_QUEUE, deadLetterQueueOf } from './queues.js'
 
 /** How `createInklessQueue` sends jobs: the queue, its deadline, the retries, the dedupe window. */
@@ -29,6 +30,14 @@ export interface InklessQueueOptions {
    * answered `duplicate` instead of running again. Default 86,400,000 ms (24 h).
    */
   dedupeWindowMs?: number
+  /**
+   * The `PgBoss` instance's own errors (its pool losing PostgreSQL…): the first of an outage at
+   * once, then one report per `outageReportIntervalMs` counting the others. Default: one
+   * console line each.
+   */
+  onError?: (error: Error) => void
+  /** See `onError`. Default 30,000 ms. */
+  outageReportIntervalMs?: number
 }
 
 function milliseconds(name: string, value: number | undefined, fallback: number, min = 1): number {
@@ -59,15 +68,24 @@ function jobOptionsOf(options: InklessQueueOptions, queueName: string): SendOpti
 
 /**
  * The receiver's end of queue mode on PostgreSQL: `inklessWebhooks({ queue:
- * createInklessQueue(boss) })` with a started `PgBoss`. A verified delivery becomes one job
- * whose id derives from its dedupe key, so the same delivery reaching several receivers is
- * stored once; the answer is 200 once the insert is committed, 503 when PostgreSQL does not
+ * createInklessQueue(boss) })`, `boss` a started `PgBoss`. A verified delivery becomes one
+ * job whose id derives from its dedupe key, so the same delivery reaching several receivers
+ * is stored once; the answer is 200 once the insert is committed, 503 when PostgreSQL does not
  * commit it within `timeoutMs`.
  */
 export function createInklessQueue(boss: PgBoss, options: InklessQueueOptions = {}): DeliveryQueue {
   const queueName = options.queueName ?? DEFAULT_QUEUE
   const timeoutMs = milliseconds('timeoutMs', options.timeoutMs, 2000)
   const jobOptions = jobOptionsOf(options, queueName)
+  // Without a listener, pg-boss's 'error' event (a pooled connection cut by a restart) would
+  // end the process instead of answering 503 until PostgreSQL is back.
+  boss.on(
+    'error',
+    createOutageReporter(
+      options.onError ?? ((error) => console.error(`[inkless-webhooks] ${error.message}`)),
+      milliseconds('outageReportIntervalMs', options.outageReportIntervalMs, 30_000),
+    ),
+  )
   // Once per process; a failure (the database away) is tried again by the next delivery.
   let created: Promise<void> | undefined
   const createOnce = () => {

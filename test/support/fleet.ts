@@ -1,0 +1,109 @@
+// Queue mode as deployed: receiver and worker processes started from test/fixtures, and the
+// seeded delivery plans they are sent.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { planEnvelopes } from '@inkless-webhooks/testing'
+import { SECRET } from './deliveries.js'
+
+/** A fixture in its own process, printing lines; `lines` keeps them all. */
+export class FixtureProcess {
+  readonly lines: string[] = []
+  private constructor(private readonly child: ChildProcess) {}
+
+  /** Starts `test/fixtures/<fixture>` and resolves once it prints a line matching `ready`. */
+  static async start(
+    fixture: string,
+    args: string[],
+    env: Record<string, string>,
+    ready: RegExp,
+  ): Promise<FixtureProcess> {
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, '..', 'fixtures', fixture), ...args],
+      {
+        env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    const started = new FixtureProcess(child)
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`${fixture} exited with ${code}`)))
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        started.lines.push(line)
+        if (ready.test(line)) resolve()
+      })
+    })
+    return started
+  }
+
+  /** The webhook URL of a fixture that printed `listening <port>`. */
+  get url(): string {
+    const port = this.lines.find((l) => l.startsWith('listening '))?.slice(10)
+    return `http://127.0.0.1:${port}/webhook`
+  }
+
+  /** The second word of each line starting with `word`. */
+  said(word: string): string[] {
+    return this.lines.filter((l) => l.startsWith(`${word} `)).map((l) => l.split(' ')[1] as string)
+  }
+
+  /** How the process ended: its exit code, or the signal that ended it. */
+  get exited(): number | NodeJS.Signals | undefined {
+    return this.child.exitCode ?? this.child.signalCode ?? undefined
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal)
+  }
+
+  /** Resolves once the process has ended. */
+  async ended(): Promise<void> {
+    if (this.exited === undefined) await once(this.child, 'exit')
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.exited !== undefined) return
+    const exited = once(this.child, 'exit')
+    this.child.kill(signal)
+    await exited
+  }
+}
+
+/** A seeded random source (mulberry32): the same plan sizes on every run. */
+export function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * Shuffled deliveries of `envelopes` two-signer envelopes, 20% sent twice: about 26 per
+ * envelope, `unique` of them distinct.
+ */
+export function plan(envelopes: number): { bodies: string[]; unique: number } {
+  const deliveries = planEnvelopes({
+    envelopes,
+    signers: 2,
+    duplicates: 0.2,
+    shuffle: true,
+    random: seeded(envelopes),
+  })
+  return {
+    bodies: deliveries.map((d) => d.body),
+    unique: new Set(deliveries.map((d) => d.body)).size,
+  }
+}
+
+/** How many times each dedupe key was handled (`handled <key> …` lines), over all workers. */
+export function handledCounts(workers: readonly FixtureProcess[]): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const key of workers.flatMap((w) => w.said('handled'))) {
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  return counts
+}

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PostgresServer } from './support/postgres.js'
 import { RedisServer } from './support/redis.js'
 
 const run = promisify(execFile)
@@ -132,7 +133,7 @@ describe('packed packages installed with npm', () => {
   })
 
   it('installs with npm and runs every README example as printed', {
-    timeout: 120_000,
+    timeout: 180_000,
   }, async () => {
     const names = new Set(packed.map((p) => p.name))
     // The README install lines, with each of our packages taken from its tarball.
@@ -151,27 +152,34 @@ describe('packed packages installed with npm', () => {
       { cwd: dir },
     )
 
-    const redis = await RedisServer.start()
+    const [redis, postgres] = await Promise.all([RedisServer.start(), PostgresServer.start()])
     try {
       const env = {
         ...process.env,
         INKLESS_WEBHOOK_SECRET: 'whsec_readme',
         REDIS_URL: redis.url,
       }
+      // An example that reads DATABASE_URL runs without it (its embedded default, PGlite)
+      // and with a real PostgreSQL.
+      const databases = (code: string) =>
+        code.includes('process.env.DATABASE_URL') ? [{}, { DATABASE_URL: postgres.url }] : [{}]
       const runs = packed.flatMap(({ dir: pkg, readme }) =>
-        examples(readme).map(async ({ code, prints }, i) => {
-          const file = `${pkg}-readme-${i + 1}.mjs`
-          await writeFile(join(dir, file), code)
-          const { stdout } = await run('node', [file], { cwd: dir, env, timeout: 20_000 })
-          return [file, { stdout: stdout.trim(), prints: prints.trim() }] as const
-        }),
+        examples(readme).flatMap(({ code, prints }, i) =>
+          databases(code).map(async (database, j) => {
+            const file = `${pkg}-readme-${i + 1}${j > 0 ? '-postgres' : ''}.mjs`
+            await writeFile(join(dir, file), code)
+            const options = { cwd: dir, env: { ...env, ...database }, timeout: 60_000 }
+            const { stdout } = await run('node', [file], options)
+            return [file, { stdout: stdout.trim(), prints: prints.trim() }] as const
+          }),
+        ),
       )
       for (const [file, { stdout, prints }] of await Promise.all(runs)) {
         expect.soft(prints, `${file}: the README shows no output after the example`).not.toBe('')
         expect.soft(stdout, file).toBe(prints)
       }
     } finally {
-      await redis.destroy()
+      await Promise.all([redis.destroy(), postgres.destroy()])
     }
 
     // The CommonJS entry points of every tarball export what the ESM ones do.

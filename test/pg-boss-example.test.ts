@@ -55,10 +55,9 @@ describe.each([
     const { app, url } = await startApp({ ...env(), FLAKY_CRM: '1' })
     const { stdout } = await inkless('send', url, 'envelope_complete', '--document-token', 'tok_f')
     expect(stdout).toMatch(/^200 ok/)
-    await vi.waitFor(
-      () => expect(app.lines).toContain('envelope_complete: tok_f (attempt 2)'),
-      { timeout: 20_000 },
-    )
+    await vi.waitFor(() => expect(app.lines).toContain('envelope_complete: tok_f (attempt 2)'), {
+      timeout: 20_000,
+    })
     expect(app.lines.filter((l) => l.startsWith('envelope_complete: tok_f'))).toEqual([
       'envelope_complete: tok_f',
       'envelope_complete: tok_f (attempt 2)',

@@ -38,8 +38,7 @@ const start = async (...args: Parameters<typeof FixtureProcess.start>) => {
   processes.add(started)
   return started
 }
-const startWorker = (env: Record<string, string>) =>
-  start('pg-boss-worker.mjs', [], env, /^ready$/)
+const startWorker = (env: Record<string, string>) => start('pg-boss-worker.mjs', [], env, /^ready$/)
 
 /** Two receivers and two workers on one fresh queue. */
 async function fleet(server: PostgresServer, env: Record<string, string> = {}) {

@@ -15,7 +15,8 @@ export type InklessJobData = StoredDelivery
  */
 export function jobIdOf(dedupeKey: string): string {
   const bytes = Buffer.from(dedupeKey, 'base64url').subarray(0, 16)
-  if (bytes.length !== 16) throw new TypeError(`inkless-webhooks: "${dedupeKey}" is not a dedupe key`)
+  if (bytes.length !== 16)
+    throw new TypeError(`inkless-webhooks: "${dedupeKey}" is not a dedupe key`)
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x80
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80
   const hex = bytes.toString('hex')

@@ -1,0 +1,109 @@
+import {
+  createInklessWebhooks,
+  type DeliveryContext,
+  type DeliveryQueue,
+  type InklessEvent,
+  type InklessEventOf,
+  type InklessUnknownEvent,
+} from '@inkless-webhooks/core'
+import {
+  createInklessQueue,
+  createInklessWorker,
+  deadLetterQueueOf,
+  type InklessJobData,
+  type InklessWorker,
+  type JobContext,
+  type JobErrorContext,
+  jobIdOf,
+} from '@inkless-webhooks/pg-boss'
+import { PgBoss } from 'pg-boss'
+import { expectAssignable, expectError, expectType } from 'tsd'
+
+const boss = new PgBoss('postgres://localhost/inkless')
+
+// Receiver: a PgBoss becomes core's `queue` option.
+const queue = createInklessQueue(boss, {
+  queueName: 'webhooks',
+  timeoutMs: 1000,
+  attempts: 5,
+  retryDelayMs: 2000,
+  retryDelayMaxMs: 60_000,
+  heartbeatMs: 20_000,
+  dedupeWindowMs: 3_600_000,
+  outageReportIntervalMs: 10_000,
+  onError: (error) => expectType<Error>(error),
+})
+expectType<DeliveryQueue>(queue)
+createInklessWebhooks({ secret: 's', queue })
+expectError(createInklessQueue({}))
+expectError(createInklessQueue('postgres://localhost/inkless'))
+expectError(createInklessQueue(boss, { timeoutMs: '2s' }))
+// The BullMQ package's option names are not pg-boss's.
+expectError(createInklessQueue(boss, { backoff: { type: 'exponential', delay: 500 } }))
+expectError(createInklessQueue(boss, { dedupeWindowSeconds: 3600 }))
+
+expectType<string>(jobIdOf('k'))
+expectType<string>(deadLetterQueueOf('inkless'))
+expectAssignable<InklessJobData>({ rawBody: '{}', dedupeKey: 'k', receivedAt: 0 })
+
+// Worker: core's callbacks, narrowed, with the job's context; a promise of the worker.
+const worker = await createInklessWorker({
+  boss,
+  queueName: 'webhooks',
+  work: { localConcurrency: 4, batchSize: 2, pollingIntervalSeconds: 1 },
+  shutdownTimeoutMs: 10_000,
+  signals: ['SIGTERM'],
+  outageReportIntervalMs: 10_000,
+  onDocumentSigned: (event, context) => {
+    expectType<'document_signed'>(event.event)
+    expectType<number | null | undefined>(event.secure_link_id)
+    expectType<number>(context.attempt)
+    expectType<string>(context.jobId)
+    expectType<string>(context.rawBody)
+    expectAssignable<DeliveryContext>(context)
+  },
+  onEnvelopeComplete: async (event) => {
+    expectType<'envelope_complete'>(event.event)
+  },
+  onEvent: (event, context) => {
+    expectType<InklessEvent>(event)
+    expectType<JobContext>(context)
+    if (event.event === 'otp_sent') expectType<InklessEventOf<'otp_sent'>>(event)
+  },
+  onUnknownEvent: (event) => {
+    expectType<InklessUnknownEvent>(event)
+  },
+  onError: (error, context) => {
+    expectType<Error>(error)
+    expectType<JobErrorContext>(context)
+    expectType<boolean | undefined>(context.final)
+  },
+})
+expectType<InklessWorker>(worker)
+expectType<PgBoss>(worker.boss)
+expectType<Promise<void>>(worker.close())
+worker.on('email_bounced', (event, context) => {
+  expectType<'email_bounced'>(event.event)
+  expectType<number>(context.attempt)
+})
+worker.onAny((event) => {
+  expectType<InklessEvent>(event)
+})
+createInklessWorker({ boss, signals: false })
+
+// A misspelt callback or event name, a callback for another event, no boss, options the
+// worker sets itself or that are not pg-boss's.
+expectError(createInklessWorker({ boss, onDocumentSignd: () => {} }))
+expectError(worker.on('document_sigend', () => {}))
+expectError(
+  createInklessWorker({
+    boss,
+    onDocumentComplete: (event: InklessEventOf<'link_viewed'>) => event,
+  }),
+)
+expectError(createInklessWorker({ onDocumentSigned: () => {} }))
+expectError(createInklessWorker({ connection: { host: 'localhost' }, onDocumentSigned: () => {} }))
+expectError(createInklessWorker({ boss, work: { perJobResults: false } }))
+expectError(createInklessWorker({ boss, work: { localConcurrency: 'many' } }))
+expectError(createInklessWorker({ boss, signals: 'SIGTERM' }))
+expectError(createInklessWorker({ boss, shutdownTimeoutMs: '30s' }))

@@ -1,5 +1,6 @@
 import type { ListenerMethods } from '@inkless-webhooks/core'
 import {
+  closeOnSignals,
   createJobRunner,
   createOutageReporter,
   type JobContext,
@@ -15,7 +16,6 @@ import {
 } from 'bullmq'
 import { assertRedisClient } from './connection.js'
 import type { InklessJobData } from './job.js'
-import { closeOnSignals } from './shutdown.js'
 
 export type { JobContext, JobErrorContext }
 

@@ -27,6 +27,7 @@ export {
   type StoredDelivery,
   toStoredDelivery,
 } from './job-runner.js'
+export { closeOnSignals } from './shutdown.js'
 
 /**
  * The per-job work of a queue worker. `run(job.data, { id, attempt, attempts })` for each

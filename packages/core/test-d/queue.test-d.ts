@@ -7,6 +7,7 @@ import type {
   QueuedDelivery,
 } from '@inkless-webhooks/core'
 import {
+  closeOnSignals,
   createJobRunner,
   type JobContext,
   type JobErrorContext,
@@ -63,3 +64,8 @@ expectError(createJobRunner({ onDocumentSignd: () => {} }))
 expectError(runner.run({}, { id: 1, attempt: 1, attempts: 8 }))
 expectError(runner.run({}))
 expectError(createJobRunner({ onOtpSent: (event: { event: 'document_signed' }) => event }))
+
+// A worker's close() on signals; the unregistering function.
+expectType<() => void>(closeOnSignals(['SIGTERM', 'SIGINT'], async () => {}))
+expectError(closeOnSignals('SIGTERM', async () => {}))
+expectError(closeOnSignals(['SIGTERM'], () => {}))

@@ -1,8 +1,7 @@
 import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
-import { toStoredDelivery } from '@inkless-webhooks/core/queue'
+import { createOutageReporter, toStoredDelivery } from '@inkless-webhooks/core/queue'
 import type { PgBoss, SendOptions } from 'pg-boss'
 import { jobIdOf } from './job.js'
-import { createOutageReporter } from './outages.js'
 import { createQueues, DEFAULT_QUEUE, deadLetterQueueOf } from './queues.js'
 
 /** How `createInklessQueue` sends jobs: the queue, its deadline, the retries, the dedupe window. */
@@ -31,13 +30,11 @@ export interface InklessQueueOptions {
    */
   dedupeWindowMs?: number
   /**
-   * The `PgBoss` instance's own errors (its pool losing PostgreSQL…): the first of an outage at
-   * once, then one report per `outageReportIntervalMs` counting the others. Default: one
-   * console line each.
+   * PostgreSQL outages seen by the `PgBoss` instance (its pool losing the server…): once when
+   * one starts, then a count per minute, then once when it ends. Default: one console line
+   * each. (Each 503 is also reported to core's `onError`.)
    */
   onError?: (error: Error) => void
-  /** See `onError`. Default 30,000 ms. */
-  outageReportIntervalMs?: number
 }
 
 function milliseconds(name: string, value: number | undefined, fallback: number, min = 1): number {
@@ -49,6 +46,7 @@ function milliseconds(name: string, value: number | undefined, fallback: number,
 }
 
 const seconds = (ms: number) => Math.ceil(ms / 1000)
+const consoleError = (error: Error) => console.error(`[inkless-webhooks] ${error.message}`)
 
 /** The send options of every job, from the queue options, checked once. */
 function jobOptionsOf(options: InklessQueueOptions, queueName: string): SendOptions {
@@ -77,15 +75,17 @@ export function createInklessQueue(boss: PgBoss, options: InklessQueueOptions = 
   const queueName = options.queueName ?? DEFAULT_QUEUE
   const timeoutMs = milliseconds('timeoutMs', options.timeoutMs, 2000)
   const jobOptions = jobOptionsOf(options, queueName)
+  const report = options.onError ?? consoleError
+  const outage = createOutageReporter('PostgreSQL (createInklessQueue)', (error) => {
+    try {
+      report(error)
+    } catch {
+      // A throwing onError must not change the answer.
+    }
+  })
   // Without a listener, pg-boss's 'error' event (a pooled connection cut by a restart) would
   // end the process instead of answering 503 until PostgreSQL is back.
-  boss.on(
-    'error',
-    createOutageReporter(
-      options.onError ?? ((error) => console.error(`[inkless-webhooks] ${error.message}`)),
-      milliseconds('outageReportIntervalMs', options.outageReportIntervalMs, 30_000),
-    ),
-  )
+  boss.on('error', outage.failed)
   // Once per process; a failure (the database away) is tried again by the next delivery.
   let created: Promise<void> | undefined
   const createOnce = () => {
@@ -101,6 +101,7 @@ export function createInklessQueue(boss: PgBoss, options: InklessQueueOptions = 
     const id = jobIdOf(delivery.dedupeKey)
     // pg-boss inserts with ON CONFLICT DO NOTHING: null when a job has this id already.
     const sent = await boss.send(queueName, toStoredDelivery(delivery), { ...jobOptions, id })
+    outage.recovered()
     return sent === null ? 'duplicate' : 'queued'
   }
 
@@ -110,12 +111,18 @@ export function createInklessQueue(boss: PgBoss, options: InklessQueueOptions = 
         // A refused connection fails at once; a database that hangs must not hold the request.
         // An insert that commits after the 503 is harmless: Inkless's retry finds it, a duplicate.
         const timer = setTimeout(
-          () => reject(new Error(`PostgreSQL did not commit the job within ${timeoutMs} ms`)),
+          () => fail(new Error(`PostgreSQL did not commit the job within ${timeoutMs} ms`)),
           timeoutMs,
         )
-        store(delivery)
-          .then(resolve, reject)
-          .finally(() => clearTimeout(timer))
+        const fail = (error: unknown) => {
+          clearTimeout(timer)
+          outage.failed(error)
+          reject(error)
+        }
+        store(delivery).then((stored) => {
+          clearTimeout(timer)
+          resolve(stored)
+        }, fail)
       }),
   }
 }

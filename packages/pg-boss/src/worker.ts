@@ -1,12 +1,13 @@
 import type { ListenerMethods } from '@inkless-webhooks/core'
 import {
+  closeOnSignals,
   createJobRunner,
+  createOutageReporter,
   type JobContext,
   type JobErrorContext,
   type JobRunnerOptions,
 } from '@inkless-webhooks/core/queue'
 import type { JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss'
-import { createOutageReporter } from './outages.js'
 import { createQueues, DEFAULT_QUEUE } from './queues.js'
 
 export type { JobContext, JobErrorContext }
@@ -36,18 +37,16 @@ export interface InklessWorkerOptions extends JobRunnerOptions {
    * back full, else every `pollingIntervalSeconds`. Default 2 × 4 jobs, polling every 0.5 s.
    */
   work?: InklessWorkOptions
-  /** How long `close()` waits for running jobs before handing them back for a retry. Default 30,000 ms. */
-  shutdownTimeoutMs?: number
   /**
-   * Signals that close the worker, then end the process (a second one ends it at once).
-   * `false` to handle them yourself. Default `['SIGTERM', 'SIGINT']`.
+   * How long `close()` waits for running jobs before it hands them back for a retry elsewhere
+   * and stops the `PgBoss` anyway. Default 25,000 ms.
+   */
+  closeTimeoutMs?: number
+  /**
+   * Signals that close the worker, then end the process as the signal would have (unless
+   * the application listens for it too). Default `['SIGTERM', 'SIGINT']`; `false`: none.
    */
   signals?: readonly NodeJS.Signals[] | false
-  /**
-   * While PostgreSQL is away: the first error is reported at once, then one report per
-   * interval counting the others. Default 30,000 ms.
-   */
-  outageReportIntervalMs?: number
 }
 
 /** A running worker: add listeners, reach its `PgBoss`, close it. */
@@ -55,9 +54,9 @@ export interface InklessWorker extends ListenerMethods<JobContext> {
   /** The pg-boss instance, for its events, `getQueueStats()`, `redrive()`… */
   readonly boss: PgBoss
   /**
-   * Takes no new jobs, waits up to `shutdownTimeoutMs` for the running ones (the others are
+   * Takes no new jobs, waits up to `closeTimeoutMs` for the running ones (the others are
    * failed, so another worker retries them), and stops the `PgBoss`. Resolves within that
-   * bound even when PostgreSQL is gone.
+   * bound even when PostgreSQL is gone. Idempotent.
    */
   close(): Promise<void>
 }
@@ -86,12 +85,11 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export async function createInklessWorker(options: InklessWorkerOptions): Promise<InklessWorker> {
   const { boss } = options
   const queueName = options.queueName ?? DEFAULT_QUEUE
-  const shutdownTimeoutMs = positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 30_000)
-  const outages = createOutageReporter(
-    (error) => runner.report(error),
-    positive('outageReportIntervalMs', options.outageReportIntervalMs, 30_000),
-  )
+  const closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs, 25_000)
   const runner = createJobRunner(options)
+  const outage = createOutageReporter('PostgreSQL (createInklessWorker)', (error, level) =>
+    runner.report(error, {}, level),
+  )
 
   const settle = async (job: JobWithMetadata<unknown>): Promise<JobResult> => {
     const result = await runner.run(job.data, {
@@ -106,7 +104,7 @@ export async function createInklessWorker(options: InklessWorkerOptions): Promis
   }
 
   // Without a listener, an 'error' event would throw and end the process.
-  boss.on('error', outages)
+  boss.on('error', outage.failed)
   try {
     await boss.start()
     await createQueues(boss, queueName)
@@ -119,41 +117,41 @@ export async function createInklessWorker(options: InklessWorkerOptions): Promis
         includeMetadata: true,
         perJobResults: true,
       },
-      (jobs) => Promise.all(jobs.map(settle)),
+      (jobs) => {
+        // Jobs were fetched: PostgreSQL answers again.
+        outage.recovered()
+        return Promise.all(jobs.map(settle))
+      },
     )
   } catch (error) {
-    boss.off('error', outages)
-    outages.stop()
+    boss.off('error', outage.failed)
     throw error
   }
 
   let closing: Promise<void> | undefined
-  const signals = options.signals === false ? [] : (options.signals ?? ['SIGTERM', 'SIGINT'])
-  const onSignal = () => {
-    void close().finally(() => process.exit(0))
-  }
   const close = () => {
     closing ??= (async () => {
-      for (const signal of signals) process.off(signal, onSignal)
+      unregister()
       let timer: ReturnType<typeof setTimeout> | undefined
       // pg-boss's stop() waits for running jobs up to the timeout, then fails what still runs
       // (a retry, elsewhere). With PostgreSQL gone that last step can wait on a connection:
       // give up shortly after the bound rather than hold the process.
       const bound = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, shutdownTimeoutMs + 1000)
+        timer = setTimeout(resolve, closeTimeoutMs + 1000)
       })
       await Promise.race([
-        boss.stop({ graceful: true, timeout: shutdownTimeoutMs }).catch(outages),
+        boss.stop({ graceful: true, timeout: closeTimeoutMs }).catch(outage.failed),
         bound,
       ])
       clearTimeout(timer)
-      outages.stop()
-      boss.off('error', outages)
+      boss.off('error', outage.failed)
     })()
     return closing
   }
-  // `once`: a second signal while closing gets Node's default, ending the process at once.
-  for (const signal of signals) process.once(signal, onSignal)
+  const unregister =
+    options.signals === false
+      ? () => {}
+      : closeOnSignals(options.signals ?? ['SIGTERM', 'SIGINT'], close)
 
   return {
     on: runner.on,

@@ -30,7 +30,6 @@ const queue = createInklessQueue(boss, {
   retryDelayMaxMs: 60_000,
   heartbeatMs: 20_000,
   dedupeWindowMs: 3_600_000,
-  outageReportIntervalMs: 10_000,
   onError: (error) => expectType<Error>(error),
 })
 expectType<DeliveryQueue>(queue)
@@ -51,9 +50,8 @@ const worker = await createInklessWorker({
   boss,
   queueName: 'webhooks',
   work: { localConcurrency: 4, batchSize: 2, pollingIntervalSeconds: 1 },
-  shutdownTimeoutMs: 10_000,
+  closeTimeoutMs: 10_000,
   signals: ['SIGTERM'],
-  outageReportIntervalMs: 10_000,
   onDocumentSigned: (event, context) => {
     expectType<'document_signed'>(event.event)
     expectType<number | null | undefined>(event.secure_link_id)
@@ -106,4 +104,4 @@ expectError(createInklessWorker({ connection: { host: 'localhost' }, onDocumentS
 expectError(createInklessWorker({ boss, work: { perJobResults: false } }))
 expectError(createInklessWorker({ boss, work: { localConcurrency: 'many' } }))
 expectError(createInklessWorker({ boss, signals: 'SIGTERM' }))
-expectError(createInklessWorker({ boss, shutdownTimeoutMs: '30s' }))
+expectError(createInklessWorker({ boss, closeTimeoutMs: '30s' }))

@@ -1,4 +1,4 @@
-/** What a signal closes: every worker that asked for it, in this process. */
+/** What a signal closes: every queue worker that asked for it, in this process. */
 const closers = new Set<() => Promise<void>>()
 const handled = new Map<NodeJS.Signals, () => void>()
 

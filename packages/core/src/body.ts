@@ -26,20 +26,11 @@ interface NodeReadable {
   on(event: 'end' | 'close', listener: () => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
   off(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
-  off(event: 'error', listener: (error: Error) => void): unknown
   pause(): unknown
-  /** What is buffered, or null: paused-mode reading. */
-  read(): Uint8Array | string | null
-  /** null until something consumes the stream. */
-  readonly readableFlowing: boolean | null
-  readonly destroyed?: boolean
-  /** An IncomingMessage's: its whole body has been parsed. */
-  readonly complete?: boolean
 }
 
 const isNodeReadable = (source: object): source is NodeReadable =>
   typeof (source as { pause?: unknown }).pause === 'function' &&
-  typeof (source as { read?: unknown }).read === 'function' &&
   typeof (source as { on?: unknown }).on === 'function'
 
 /**
@@ -113,41 +104,13 @@ export function readBody(source: Stream, limit: number, deadline: Deadline): Pro
     : readWebOrIterable(source, collector, deadline)
 }
 
-const CLOSED_EARLY = 'the request was closed before its body ended'
-
-/**
- * Reads a Node.js stream. A webhook's body mostly arrives in the packet of its headers: one
- * microtask later Node's parser has buffered all of it and marked the request complete, and
- * read() takes it without listeners, flowing mode or a deadline. Otherwise (or when
- * something else already reads the stream) through its 'data' events, several times cheaper
- * than its iterator.
- */
+/** Reads a Node.js stream through its 'data' events, several times cheaper than its iterator. */
 function readNodeStream(
   stream: NodeReadable,
   collector: Collector,
   deadline: Deadline,
 ): Promise<ReadResult> {
-  if (stream.readableFlowing !== null) return listen(stream, collector, deadline)
-  // Until then an error has a listener (an 'error' without one would crash the process).
-  let failure: Error | undefined
-  const onError = (error: Error) => {
-    failure = error
-  }
-  stream.on('error', onError)
-  return Promise.resolve().then(() => {
-    if (failure !== undefined || stream.destroyed === true) throw failure ?? new Error(CLOSED_EARLY)
-    if (stream.complete !== true) {
-      stream.off('error', onError)
-      return listen(stream, collector, deadline)
-    }
-    for (let chunk = stream.read(); chunk !== null; chunk = stream.read())
-      if (!collector.add(chunk)) return 'too-large'
-    return collector.result()
-  })
-}
-
-function listen(stream: NodeReadable, collector: Collector, deadline: Deadline) {
-  return new Promise<ReadResult>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     let settled = false
     const stop = (result: ReadResult) => {
       settled = true
@@ -171,7 +134,7 @@ function listen(stream: NodeReadable, collector: Collector, deadline: Deadline) 
       if (settled) return
       settled = true
       cancel()
-      reject(new Error(CLOSED_EARLY))
+      reject(new Error('the request was closed before its body ended'))
     })
     stream.on('error', (error) => {
       cancel()

@@ -45,9 +45,35 @@ for (const script of [
 }
 const minutes = (performance.now() - started) / 60_000
 const results = sections.join('\n')
+
+/** Every target the run checked, gathered from the tables and lines the scripts printed. */
+function targetsOf(markdown) {
+  const lines = []
+  for (const { heading, columns, rows } of tablesOf(markdown)) {
+    const verdict = columns.find((c) => c === 'target' || c === 'met?')
+    if (!verdict) continue
+    for (const row of rows) {
+      if (row[verdict] === '—') continue
+      lines.push(
+        row.baseline
+          ? `- ${heading}: ${row.candidate} vs ${row.baseline}, CPU efficiency ${row['CPU efficiency']} (target ${row.target})`
+          : `- ${heading}: ${row.measurement}, ${row.figure} (target ${row.target}: ${row['met?']})`,
+      )
+    }
+  }
+  let heading = ''
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('#')) heading = line.replace(/^#+ /, '')
+    else if (line.startsWith('- ') && /target[^\n]*\b(met|missed)\b/.test(line))
+      lines.push(`- ${heading}: ${line.slice(2)}`)
+  }
+  return lines
+}
+const targets = targetsOf(results)
+const missed = targets.filter((line) => /\bmissed\b/.test(line)).length
 writeFileSync(
   join(here, 'RESULTS.md'),
-  `# Benchmark results\n\nMachine: ${machine()}. Command: \`pnpm bench\` (\`node bench/run.mjs\`, ${minutes.toFixed(1)} min), loopback only, bounded runs. Each table states its own settings.\nRatios are against baselines measured in the same run; rerun to compare on your machine. The chart, [results.svg](results.svg), is drawn from these tables.\n\n${results}`,
+  `# Benchmark results\n\nMachine: ${machine()}. Command: \`pnpm bench\` (\`node bench/run.mjs\`, ${minutes.toFixed(1)} min), loopback only, bounded runs. Each table states its own settings.\nRatios are against baselines measured in the same run; rerun to compare on your machine. The chart, [results.svg](results.svg), is drawn from these tables.\n\n## Targets at a glance\n\n${targets.length - missed} of ${targets.length} met in this run.\n\n${targets.join('\n')}\n\n${results}`,
 )
 writeFileSync(
   join(here, 'results.svg'),

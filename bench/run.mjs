@@ -64,13 +64,13 @@ function targetsOf(markdown) {
   let heading = ''
   for (const line of markdown.split('\n')) {
     if (line.startsWith('#')) heading = line.replace(/^#+ /, '')
-    else if (line.startsWith('- ') && /target[^\n]*\b(met|missed)\b/.test(line))
+    else if (line.startsWith('- ') && /target[^\n]*\b(met|missed)\b/i.test(line))
       lines.push(`- ${heading}: ${line.slice(2)}`)
   }
   return lines
 }
 const targets = targetsOf(results)
-const missed = targets.filter((line) => /\bmissed\b/.test(line)).length
+const missed = targets.filter((line) => /\bmissed\b/i.test(line)).length
 writeFileSync(
   join(here, 'RESULTS.md'),
   `# Benchmark results\n\nMachine: ${machine()}. Command: \`pnpm bench\` (\`node bench/run.mjs\`, ${minutes.toFixed(1)} min), loopback only, bounded runs. Each table states its own settings.\nRatios are against baselines measured in the same run; rerun to compare on your machine. The chart, [results.svg](results.svg), is drawn from these tables.\n\n## Targets at a glance\n\n${targets.length - missed} of ${targets.length} met in this run.\n\n${targets.join('\n')}\n\n${results}`,

@@ -151,44 +151,32 @@ describe.each(['express', 'fastify', 'koa', 'node-http', 'hono', 'nestjs'])(
   },
 )
 
+/** Starts an example whose handler fails each document's first delivery, and simulates 4. */
+async function simulateFlaky(name: string) {
+  running = await Example.start(name, { FLAKY_CRM: '1' })
+  return cli('simulate', running.url, '--envelopes', '4', '--signers', '1', '--backoff-ms', '50')
+}
+
 it('a handler that fails on first delivery (500) succeeds on the retry', async () => {
-  running = await Example.start('express', { FLAKY_CRM: '1' })
-  const result = await cli(
-    'simulate',
-    running.url,
-    '--envelopes',
-    '4',
-    '--signers',
-    '1',
-    '--backoff-ms',
-    '50',
-  )
+  const result = await simulateFlaky('express')
   expect(result.code).toBe(0)
   const row = result.stdout.match(/^envelope_complete\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m)
   expect(row?.slice(1)).toEqual(['4', '4', '4', '0'])
   await sleep(50)
-  expect(running.lines.filter((l) => l.startsWith('webhook error'))).toHaveLength(4)
-  expect(running.logged('envelope_complete')).toHaveLength(4)
+  const example = running as Example
+  expect(example.lines.filter((l) => l.startsWith('webhook error'))).toHaveLength(4)
+  expect(example.logged('envelope_complete')).toHaveLength(4)
 })
 
 it("nestjs: a handler that fails on first delivery (500, logged by Nest's logger) succeeds on the retry", async () => {
-  running = await Example.start('nestjs', { FLAKY_CRM: '1' })
-  const result = await cli(
-    'simulate',
-    running.url,
-    '--envelopes',
-    '4',
-    '--signers',
-    '1',
-    '--backoff-ms',
-    '50',
-  )
+  const result = await simulateFlaky('nestjs')
   expect(result.code).toBe(0)
   await sleep(50)
-  const errors = running.lines.filter((l) => /ERROR.*\[InklessWebhooks\].*CRM unavailable/.test(l))
+  const example = running as Example
+  const errors = example.lines.filter((l) => /ERROR.*\[InklessWebhooks\].*CRM unavailable/.test(l))
   expect(errors).toHaveLength(4)
-  expect(running.logged('document_signed')).toHaveLength(4)
-  expect(new Set(running.logged('document_signed')).size).toBe(4)
+  expect(example.logged('document_signed')).toHaveLength(4)
+  expect(new Set(example.logged('document_signed')).size).toBe(4)
 })
 
 it('examples/nestjs: its own test (Test.createTestingModule + supertest) passes under node --test', async () => {

@@ -28,6 +28,12 @@ interface Packed {
   readonly license: string
 }
 
+/** `npm install` of `specs` into `cwd`, an empty app. */
+async function npmInstall(cwd: string, specs: string[]) {
+  await writeFile(join(cwd, 'package.json'), '{ "name": "packed-app", "private": true }')
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...specs], { cwd })
+}
+
 const fences = (markdown: string) =>
   [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map(([, lang, code]) => ({
     lang,
@@ -138,19 +144,7 @@ describe('packed packages installed with npm', () => {
     const names = new Set(packed.map((p) => p.name))
     // The README install lines, with each of our packages taken from its tarball.
     const registry = packed.flatMap((p) => installed(p.readme)).filter((spec) => !names.has(spec))
-    await writeFile(join(dir, 'package.json'), '{ "name": "packed-app", "private": true }')
-    await run(
-      'npm',
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        '--prefer-offline',
-        ...packed.map((p) => p.tarball),
-        ...new Set(registry),
-      ],
-      { cwd: dir },
-    )
+    await npmInstall(dir, [...packed.map((p) => p.tarball), ...new Set(registry)])
 
     const [redis, postgres] = await Promise.all([RedisServer.start(), PostgresServer.start()])
     try {
@@ -255,29 +249,18 @@ describe('packed packages installed with npm', () => {
     }
   })
 
-  // npm serves Nest 12 (the install above); Nest 11 still installs and is still in use.
-  it('runs the Nest README example on Nest 11 too', { timeout: 120_000 }, async () => {
+  // npm serves Nest 12 (the install above); Nest 11 still installs and is still in use: the
+  // README example, then Express and Fastify with and without rawBody (test/fixtures).
+  it('runs @inkless-webhooks/nestjs on Nest 11 too', { timeout: 120_000 }, async () => {
     const nest = packed.find((p) => p.dir === 'nestjs')
     if (!nest) throw new Error('packages/nestjs was not packed')
     const app = mkdtempSync(join(tmpdir(), 'inkless-nest11-'))
     try {
       const ours = packed.filter((p) => ['core', 'node', 'nestjs', 'testing'].includes(p.dir))
-      await writeFile(join(app, 'package.json'), '{ "name": "nest11-app", "private": true }')
-      const nest11 = ['common', 'core', 'platform-express'].map((n) => `@nestjs/${n}@11`)
-      await run(
-        'npm',
-        [
-          'install',
-          '--no-audit',
-          '--no-fund',
-          '--prefer-offline',
-          ...ours.map((p) => p.tarball),
-          ...nest11,
-          'reflect-metadata',
-          'rxjs',
-        ],
-        { cwd: app },
+      const nest11 = ['common', 'core', 'platform-express', 'platform-fastify'].map(
+        (n) => `@nestjs/${n}@11`,
       )
+      await npmInstall(app, [...ours.map((p) => p.tarball), ...nest11, 'reflect-metadata', 'rxjs'])
       const version = JSON.parse(
         readFileSync(join(app, 'node_modules/@nestjs/core/package.json'), 'utf8'),
       ).version as string
@@ -288,6 +271,18 @@ describe('packed packages installed with npm', () => {
       const env = { ...process.env, INKLESS_WEBHOOK_SECRET: 'whsec_readme' }
       const { stdout } = await run('node', ['example.mjs'], { cwd: app, env, timeout: 20_000 })
       expect(stdout.trim()).toBe(example.prints.trim())
+
+      const check = compile(readFileSync(join(root, 'test/fixtures/nest-app-check.ts'), 'utf8'))
+      await writeFile(join(app, 'check.mjs'), check)
+      const checked = await run('node', ['check.mjs'], { cwd: app, timeout: 30_000 })
+      const expected = { handshake: true, signed: 200, duplicate: 200, forged: 401 }
+      const each = { ...expected, throwing: 500, retry: 200, ran: 2 }
+      expect(JSON.parse(checked.stdout)).toEqual({
+        'express rawBody false': each,
+        'express rawBody true': each,
+        'fastify rawBody false': each,
+        'fastify rawBody true': each,
+      })
     } finally {
       rmSync(app, { recursive: true, force: true })
     }

@@ -18,7 +18,8 @@ export type BodySource =
   | ReadableStream<Uint8Array>
   | ConsumedBody
 
-type Stream = AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>
+/** A body still to be read: an async iterable (a Node stream) or a Web stream. */
+export type BodyStream = AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>
 
 /** The event interface of a Node.js Readable (an IncomingMessage), duck-typed. */
 interface NodeReadable {
@@ -42,13 +43,15 @@ export const consumedBody = (fix: string): ConsumedBody => ({ [consumedFix]: fix
 const PARSED_FIX =
   'pass the raw request bytes (a Buffer, Uint8Array or string), not the parsed body.'
 
-/** The fix to report when the body is not raw bytes any more; undefined when it is. */
-export function consumedBodyFix(source: unknown): string | undefined {
-  if (typeof source !== 'object' || source === null || source instanceof Uint8Array)
-    return undefined
-  if (consumedFix in source) return (source as ConsumedBody)[consumedFix]
-  return Symbol.asyncIterator in source || 'getReader' in source ? undefined : PARSED_FIX
+/** True for bytes or a stream of them; false for a consumed marker or a parsed body. */
+export function isReadableBody(source: BodySource): source is RawBody | BodyStream {
+  if (typeof source !== 'object' || source === null || source instanceof Uint8Array) return true
+  return !(consumedFix in source) && (Symbol.asyncIterator in source || 'getReader' in source)
 }
+
+/** The fix to report for a body that is not readable (see {@link isReadableBody}). */
+export const consumedBodyFix = (source: object): string =>
+  consumedFix in source ? (source as ConsumedBody)[consumedFix] : PARSED_FIX
 
 /** The body, or why it was not read to the end. */
 export type ReadResult = RawBody | 'too-large' | 'timeout'
@@ -97,7 +100,11 @@ class Collector {
  * rest is never read. A Node stream is paused and detached, not destroyed, so the server can
  * still answer 413 or 408; a Web stream is cancelled.
  */
-export function readBody(source: Stream, limit: number, deadline: Deadline): Promise<ReadResult> {
+export function readBody(
+  source: BodyStream,
+  limit: number,
+  deadline: Deadline,
+): Promise<ReadResult> {
   const collector = new Collector(limit)
   return isNodeReadable(source)
     ? readNodeStream(source, collector, deadline)
@@ -146,7 +153,7 @@ function readNodeStream(
 const TIMED_OUT = Symbol('timed out')
 
 async function readWebOrIterable(
-  source: Stream,
+  source: BodyStream,
   collector: Collector,
   deadline: Deadline,
 ): Promise<ReadResult> {

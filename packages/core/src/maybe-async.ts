@@ -3,9 +3,13 @@
 
 export type MaybePromise<T> = T | Promise<T>
 
-export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as { then?: unknown } | null | undefined)?.then === 'function'
+/** True for a promise (any thenable); narrows a `MaybePromise<T>` to its promise. */
+export function isThenable<T>(value: MaybePromise<T>): value is Promise<T>
+export function isThenable(value: unknown): value is PromiseLike<unknown>
+export function isThenable(value: unknown): boolean {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function'
+}
 
 /** `fn(value)`, after `value` settles if it is a promise. */
 export const andThen = <T, R>(value: MaybePromise<T>, fn: (value: T) => MaybePromise<R>) =>
-  isThenable(value) ? (value as Promise<T>).then(fn) : fn(value as T)
+  isThenable(value) ? value.then(fn) : fn(value)

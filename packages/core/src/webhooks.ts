@@ -58,8 +58,7 @@ export function createWebhooks(
       )
     }
   }
-  return {
-    [instanceBrand]: true,
+  const instance: InklessWebhooks = {
     on(name, fn) {
       noListenersWithQueue()
       return listeners.on(name, fn)
@@ -75,5 +74,6 @@ export function createWebhooks(
     async idle() {
       while (pending.size > 0) await Promise.all(pending)
     },
-  } as InklessWebhooks
+  }
+  return Object.assign(instance, { [instanceBrand]: true })
 }

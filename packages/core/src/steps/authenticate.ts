@@ -1,0 +1,102 @@
+import { mismatchHint } from '../diagnostics.js'
+import { InklessWebhookError } from '../errors.js'
+import { getHeader } from '../headers.js'
+import { andThen, isThenable } from '../maybe-async.js'
+import { warning } from '../report.js'
+import type { InklessResponse } from '../request.js'
+import * as answer from '../responses.js'
+import type { SecretsFor } from '../secrets.js'
+import type { StepContext } from './context.js'
+import { type Authenticated, extend, type NotHandshake, type Step } from './stages.js'
+
+/** `X-Inkless-Alg`, then one HMAC per secret. Nothing else proportional to the body. */
+export function authenticateStep({
+  config,
+  platform,
+  secretsFor,
+  report,
+  reportOnce,
+  allowed,
+  counted,
+}: StepContext): Step<NotHandshake, Authenticated> {
+  const lookupFailed = counted(
+    'secret_lookup_failed',
+    answer.LOOKUP_FAILED,
+    "whose tenant's secret lookup failed or passed its deadline (503, so Inkless retries)",
+    'error',
+  )
+  const unknownTenant =
+    config.unknownTenant === 'invalid-signature' ? answer.BAD_SIGNATURE : answer.UNKNOWN_TENANT
+  /** 401, with a hint to the operator when the cause is certain and the rate limit allows. */
+  const diagnose = (d: NotHandshake, header: unknown, secrets: readonly string[]) => {
+    if (!allowed('signature_mismatch')) return answer.BAD_SIGNATURE
+    const hint = mismatchHint({
+      rawBody: d.rawBody,
+      header,
+      secrets,
+      keptBy: d.request.keptBy,
+      verify: platform.verify,
+    })
+    return andThen(hint, (text) => {
+      if (text !== undefined) {
+        report(
+          d,
+          warning('signature_mismatch', `Signature mismatch. ${text}`),
+          answer.BAD_SIGNATURE,
+        )
+      }
+      return answer.BAD_SIGNATURE
+    })
+  }
+
+  return (d) => {
+    const { headers } = d.request
+    const alg = getHeader(headers, 'x-inkless-alg')
+    if (
+      alg !== undefined &&
+      alg !== 'SHA256' &&
+      (typeof alg !== 'string' || alg.toLowerCase() !== 'sha256')
+    )
+      return answer.BAD_ALGORITHM
+    let secrets: ReturnType<SecretsFor>
+    try {
+      secrets = secretsFor(d.tenant)
+    } catch (error) {
+      // Only INKLESS_WEBHOOK_SECRET read at the first request can throw here.
+      reportOnce(
+        d,
+        {
+          level: 'error',
+          error: new InklessWebhookError(
+            'secret_missing',
+            // The console line adds its own prefix.
+            String(error instanceof Error ? error.message : error).replace(
+              /^inkless-webhooks: /,
+              '',
+            ),
+          ),
+        },
+        answer.NO_SECRET,
+      )
+      return answer.NO_SECRET
+    }
+    const verified = andThen(
+      secrets,
+      (found): Authenticated | InklessResponse | Promise<Authenticated | InklessResponse> => {
+        if (found === undefined) return unknownTenant
+        // The tenant's own id, when its lookup gave one, from here on: dedupe key, job, context.
+        const named = found.id === undefined ? d : extend(d, 'tenant', found.id)
+        const signature = getHeader(headers, 'x-inkless-signature')
+        return andThen(platform.verify(named.rawBody, signature, found.secrets), (ok) =>
+          ok ? extend(named, 'signed', true as const) : diagnose(named, signature, found.secrets),
+        )
+      },
+    )
+    return isThenable(verified)
+      ? verified.catch((error: unknown) => {
+          lookupFailed(d, error)
+          return answer.LOOKUP_FAILED
+        })
+      : verified
+  }
+}

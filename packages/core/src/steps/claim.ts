@@ -1,0 +1,101 @@
+import type { ClaimResult } from '../dedupe.js'
+import { dedupeKeyOf } from '../dedupe-key.js'
+import { InklessWebhookError } from '../errors.js'
+import { andThen, isThenable } from '../maybe-async.js'
+import type { DeliveryQueue } from '../queue.js'
+import type { InklessResponse } from '../request.js'
+import * as answer from '../responses.js'
+import type { StepContext } from './context.js'
+import { type Claimed, extend, type Parsed, type Step } from './stages.js'
+
+/** The dedupe key, then the queue's job (which always answers) or the store's claim. */
+export function claimStep(context: StepContext): Step<Parsed, Claimed> {
+  const { options, config, platform, store, report } = context
+  const { queue } = options
+  const enqueue = queue && enqueueInto(queue, context)
+  return (d) =>
+    andThen(dedupeKeyOf(d.event, d.tenant, platform.digest), (dedupeKey) => {
+      const keyed = extend(d, 'dedupeKey', dedupeKey)
+      if (enqueue) return enqueue(keyed)
+      if (!store) return extend(keyed, 'claim', undefined)
+      const failed = (error: unknown) => {
+        if (config.processOnStoreError) {
+          const unclaimed = extend(keyed, 'claim', undefined)
+          report(unclaimed, {
+            level: 'error',
+            error: new InklessWebhookError(
+              'store_unavailable',
+              'The dedupe store could not be reached; processing without dedupe (onStoreError: process).',
+              { cause: error },
+            ),
+          })
+          return unclaimed
+        }
+        report(
+          keyed,
+          {
+            level: 'error',
+            error: new InklessWebhookError(
+              'store_unavailable',
+              'The dedupe store could not be reached; answered 503 so Inkless retries.',
+              { cause: error },
+            ),
+          },
+          answer.STORE_DOWN,
+        )
+        return answer.STORE_DOWN
+      }
+      const claimed = (result: ClaimResult): Claimed | InklessResponse => {
+        if (result === 'done') return answer.DUPLICATE
+        if (result === 'processing') return answer.IN_PROGRESS
+        return extend(keyed, 'claim', result)
+      }
+      try {
+        const result = store.claim(dedupeKey)
+        return isThenable(result) ? result.then(claimed, failed) : claimed(result)
+      } catch (error) {
+        return failed(error)
+      }
+    })
+}
+
+type Keyed = Parsed & Pick<Claimed, 'dedupeKey'>
+
+/** Queue mode: the verified delivery becomes a job; 200, duplicate, or 503. */
+function enqueueInto(queue: DeliveryQueue, { report }: StepContext) {
+  const stored = (result: 'queued' | 'duplicate') =>
+    result === 'duplicate' ? answer.DUPLICATE : answer.OK
+  return (d: Keyed): InklessResponse | Promise<InklessResponse> => {
+    const failed = (error: unknown) => {
+      report(
+        d,
+        {
+          level: 'error',
+          error: new InklessWebhookError(
+            'queue_unavailable',
+            'The queue did not accept the delivery; answered 503 so Inkless retries.',
+            { cause: error },
+          ),
+        },
+        answer.QUEUE_DOWN,
+      )
+      return answer.QUEUE_DOWN
+    }
+    const { rawBody } = d
+    // `traceparent` is the field @inkless-webhooks/bullmq's worker links its span to.
+    const traceparent = d.recording?.traceparent()
+    try {
+      const result = queue.enqueue({
+        event: d.event,
+        dedupeKey: d.dedupeKey,
+        rawBody: typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody),
+        receivedAt: d.receivedAt,
+        ...(d.tenant === undefined ? {} : { tenant: d.tenant }),
+        ...(traceparent === undefined ? {} : { traceparent }),
+      })
+      return isThenable(result) ? result.then(stored, failed) : stored(result)
+    } catch (error) {
+      return failed(error)
+    }
+  }
+}

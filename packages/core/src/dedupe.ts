@@ -105,7 +105,8 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     },
     complete(key) {
       inFlight.delete(key)
-      old.delete(key)
+      // An expired copy of the key in the old generation is left there: the young entry is
+      // looked up first, and the old generation is dropped whole before the young one.
       remember(key, now() + ttlMs)
     },
     release(key) {

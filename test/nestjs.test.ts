@@ -332,8 +332,11 @@ describe('Nest: bootstrap and logging', () => {
     )
   })
 
-  it('refuses handlers on a request-scoped provider at bootstrap', async () => {
-    @Injectable({ scope: Scope.REQUEST })
+  it.each([
+    ['request-scoped', Scope.REQUEST],
+    ['transient', Scope.TRANSIENT],
+  ])('refuses handlers on a %s provider at bootstrap', async (_kind, scope) => {
+    @Injectable({ scope })
     class PerRequest {
       @OnInklessEvent('link_viewed')
       onViewed() {}
@@ -346,7 +349,7 @@ describe('Nest: bootstrap and logging', () => {
     const app = await NestFactory.create(ScopedModule, new ExpressAdapter(), { logger: false })
     apps.push(app)
     await expect(app.init()).rejects.toThrow(
-      /inkless-webhooks: @OnInklessEvent on PerRequest\.onViewed: PerRequest is request-scoped/,
+      /inkless-webhooks: @OnInklessEvent on PerRequest\.onViewed: PerRequest is request-scoped or transient/,
     )
   })
 

@@ -29,19 +29,30 @@ export class InklessHandlerExplorer {
   register(target: ListenerTarget): number {
     let count = 0
     for (const wrapper of this.discovery.getProviders()) {
+      // The class, not the instance: a request-scoped or transient provider has no single
+      // instance, and its handlers must fail the bootstrap rather than be skipped.
+      const metatype: unknown = wrapper.metatype
       const instance: unknown = wrapper.instance
-      if (instance === null || typeof instance !== 'object') continue
-      const prototype = Object.getPrototypeOf(instance) as object
+      const prototype =
+        instance !== null && typeof instance === 'object'
+          ? (Object.getPrototypeOf(instance) as object)
+          : typeof metatype === 'function'
+            ? (metatype.prototype as object | undefined)
+            : undefined
+      if (!prototype) continue
       for (const key of this.scanner.getAllMethodNames(prototype)) {
-        const method = (instance as Record<string, unknown>)[key] as (...args: unknown[]) => unknown
+        const method = (prototype as Record<string, unknown>)[key] as (
+          ...args: unknown[]
+        ) => unknown
         const selector = Reflect.getMetadata(INKLESS_EVENT_METADATA, method) as
           | InklessEventSelector
           | undefined
         if (selector === undefined) continue
-        const label = `${prototype.constructor.name}.${key}`
-        if (!wrapper.isDependencyTreeStatic()) {
+        const name = prototype.constructor.name
+        const label = `${name}.${key}`
+        if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || !instance) {
           throw new Error(
-            `inkless-webhooks: @OnInklessEvent on ${label}: ${prototype.constructor.name} is request-scoped (or depends on a request-scoped provider); handlers must be on singleton providers, as no request exists when an event is dispatched.`,
+            `inkless-webhooks: @OnInklessEvent on ${label}: ${name} is request-scoped or transient (or depends on such a provider); handlers must be on singleton providers, as no request exists when an event is dispatched.`,
           )
         }
         // Named after the method, so that logs and reports say which handler failed.

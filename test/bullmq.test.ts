@@ -133,7 +133,14 @@ describe('receiver: inklessQueue', () => {
       const answer = await deliver(eventBody())
       expect(answer).toMatchObject({ status: 503, body: 'queue unavailable' })
       expect(answer.headers['retry-after']).toBe('5')
-      expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'queue_unavailable' })
+      // Every delivery fails while the outage lasts: reported once, then counted each minute.
+      for (let i = 0; i < 20; i++) expect((await deliver(eventBody())).status).toBe(503)
+      expect(onError.mock.calls.map(([error]) => [error.code, error.message])).toEqual([
+        [
+          'queue_unavailable',
+          expect.stringMatching(/^1 request\(s\) answered 503 because the queue/),
+        ],
+      ])
     }
   })
 

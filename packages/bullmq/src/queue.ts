@@ -30,7 +30,7 @@ export interface InklessQueueOptions {
   maxInFlight?: number
   /**
    * Redis outages: once when one starts, then a count per minute, then once when it ends.
-   * Default: one console line each. (Each 503 is also reported to core's `onError`.)
+   * Default: one console line each. (Core's `onError` hears the 503s: the first, then a count a minute.)
    */
   onError?: (error: Error) => void
 }

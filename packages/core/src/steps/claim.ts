@@ -62,23 +62,19 @@ export function claimStep(context: StepContext): Step<Parsed, Claimed> {
 type Keyed = Parsed & Pick<Claimed, 'dedupeKey'>
 
 /** Queue mode: the verified delivery becomes a job; 200, duplicate, or 503. */
-function enqueueInto(queue: DeliveryQueue, { report }: StepContext) {
+function enqueueInto(queue: DeliveryQueue, { counted }: StepContext) {
   const stored = (result: 'queued' | 'duplicate') =>
     result === 'duplicate' ? answer.DUPLICATE : answer.OK
+  // A queue outage fails every request while it lasts: one report, then a count a minute.
+  const queueFailed = counted(
+    'queue_unavailable',
+    answer.QUEUE_DOWN,
+    'answered 503 because the queue did not accept them (Inkless retries)',
+    'error',
+  )
   return (d: Keyed): InklessResponse | Promise<InklessResponse> => {
     const failed = (error: unknown) => {
-      report(
-        d,
-        {
-          level: 'error',
-          error: new InklessWebhookError(
-            'queue_unavailable',
-            'The queue did not accept the delivery; answered 503 so Inkless retries.',
-            { cause: error },
-          ),
-        },
-        answer.QUEUE_DOWN,
-      )
+      queueFailed(d, error)
       return answer.QUEUE_DOWN
     }
     const { rawBody } = d

@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type RequestListener } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { type AddressInfo, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import {
   createInklessWebhooks,
   INKLESS_EVENTS,
@@ -28,7 +29,7 @@ import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 // The CLI's wording of a network failure: not exported by the package.
 import { networkFailure } from '../packages/testing/src/explain.js'
-import { cli } from './support/cli.js'
+import { CLI, cli } from './support/cli.js'
 import { SECRET } from './support/deliveries.js'
 import { freePort } from './support/ports.js'
 
@@ -219,7 +220,31 @@ describe('CLI', () => {
     [['send', 'ftp://x/webhook', 'document_signed'], /http:\/\/ or https:\/\//],
     [
       ['send', 'http://127.0.0.1:1/webhook', 'document_voided', '--secret', 's'],
-      /unknown event "document_voided"/,
+      /unknown event "document_voided"$/,
+    ],
+    [
+      ['send', 'http://127.0.0.1:1/webhook', 'document_sign', '--secret', 's'],
+      /^inkless-webhooks: unknown event "document_sign"; did you mean "document_signed"\?$/,
+    ],
+    [
+      ['send', 'http://127.0.0.1:1/webhook', 'Email_Opend', '--secret', 's'],
+      /unknown event "Email_Opend"; did you mean "email_opened"\?$/,
+    ],
+    [
+      ['send', 'http://127.0.0.1:1/webhook', 'document_signed', '--header', 'no colon'],
+      /--header "no colon": expected "Name: value"/,
+    ],
+    [
+      ['send', 'http://127.0.0.1:1/webhook', '--raw', 'x.json', '--data', 'y.json'],
+      /--data does not apply to --raw/,
+    ],
+    [
+      ['send', 'http://127.0.0.1:1/webhook', 'document_signed', '--raw', 'x.json'],
+      /--raw takes the event from the file/,
+    ],
+    [
+      ['send', 'http://127.0.0.1:1/webhook', '--raw', '/nonexistent/captured.json'],
+      /--raw \/nonexistent\/captured.json: ENOENT/,
     ],
     [['send', 'http://127.0.0.1:1/webhook', 'document_signed'], /no secret/],
     [
@@ -299,6 +324,132 @@ describe('CLI', () => {
       document_token: 'tok_1',
       secure_link_id: 271,
       signer_email: 'ada@example.test',
+    })
+  })
+})
+
+describe('CLI, as a new user tries it', () => {
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../packages/testing/package.json'), 'utf8'),
+    )
+    expect(await cli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' })
+    expect((await cli(['--help'])).stdout).toMatch(/--version/)
+  })
+
+  it("the testing README's sign line signs exactly the bytes it shows (printf, not echo)", async () => {
+    const readme = readFileSync(join(import.meta.dirname, '../packages/testing/README.md'), 'utf8')
+    const line = readme.split('\n').find((l) => l.endsWith('| npx inkless-webhooks sign'))
+    const shown = line?.match(/'(\{.*\})'/)?.[1] as string
+    const { stdout } = await promisify(execFile)(
+      'bash',
+      ['-c', (line as string).replace('npx inkless-webhooks', '"$NODE" "$CLI"')],
+      { env: { ...process.env, NODE: process.execPath, CLI, INKLESS_WEBHOOK_SECRET: SECRET } },
+    )
+    expect(stdout).toBe(`${signPayload(shown, SECRET)}\n`)
+  })
+
+  it('--data refuses a JSON array (or any non-object) with one line, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inkless-data-'))
+    const target = 'http://127.0.0.1:1/webhook'
+    for (const [text, kind] of [
+      ['[{"signer_email":"ada@example.test"}]', 'an array'],
+      ['"x"', 'a string'],
+      ['null', 'null'],
+    ]) {
+      writeFileSync(join(dir, 'data.json'), text as string)
+      const args = ['send', target, 'document_signed', '--secret', 's', '--data']
+      const res = await cli([...args, join(dir, 'data.json')])
+      expect(res.code).toBe(2)
+      expect(res.stderr.split('\n')[0]).toBe(
+        `inkless-webhooks: --data ${join(dir, 'data.json')}: expected a JSON object of fields to merge, got ${kind}`,
+      )
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('handshake: a 404 prints what to check', async () => {
+    const server = await counting((_req, res) => res.writeHead(404).end('Not Found'))
+    const res = await cli(['handshake', `${server.base}/wrong-path`])
+    server.close()
+    expect(res.code).toBe(1)
+    expect(res.stdout.split('\n')).toEqual([
+      'fail: expected status 200, got 404',
+      "404 not found: nothing at that path; check the URL's path and the server's path option",
+      '',
+    ])
+  })
+
+  it('a 401 names where the secret came from: --secret or INKLESS_WEBHOOK_SECRET', async () => {
+    const server = await counting(inklessWebhooks({ secret: SECRET, onError: () => {} }))
+    const target = `${server.base}/webhook`
+    const fromEnv = await cli(['send', target, 'document_signed'], {
+      env: { INKLESS_WEBHOOK_SECRET: 'whsec_wrong' },
+    })
+    const fromFlag = await cli(['send', target, 'document_signed', '--secret', 'whsec_wrong'])
+    server.close()
+    expect(fromEnv.stdout.split('\n')[1]).toBe(
+      '401 invalid signature: is INKLESS_WEBHOOK_SECRET (no --secret given) the webhook secret configured on the server?',
+    )
+    expect(fromFlag.stdout.split('\n')[1]).toBe(
+      '401 invalid signature: is --secret the webhook secret configured on the server?',
+    )
+  })
+
+  it('send --raw sends a captured payload byte for byte, signed; --header adds or replaces headers', async () => {
+    const seen: { headers: Record<string, unknown>; body: string }[] = []
+    const recorder = createServer(async (req, res) => {
+      let body = ''
+      for await (const chunk of req) body += chunk
+      seen.push({ headers: req.headers, body })
+      res.writeHead(200).end('ok')
+    })
+    recorder.listen(0, '127.0.0.1')
+    await once(recorder, 'listening')
+    const dir = mkdtempSync(join(tmpdir(), 'inkless-raw-'))
+    // As captured: pretty-printed, key order of its own, a trailing newline.
+    const captured =
+      '{\n  "timestamp": "2026-03-11T23:25:31Z",\n  "event": "document_signed",\n  "document_token": "tok_raw",\n  "secure_link_id": 7\n}\n'
+    writeFileSync(join(dir, 'captured.json'), captured)
+    const res = await cli([
+      'send',
+      `http://127.0.0.1:${(recorder.address() as AddressInfo).port}/webhook`,
+      '--raw',
+      join(dir, 'captured.json'),
+      '--secret',
+      SECRET,
+      '--header',
+      'X-Request-Id: req-42',
+      '--header',
+      'x-inkless-alg: SHA1',
+    ])
+    recorder.close()
+    expect(res.code).toBe(0)
+    expect(seen).toHaveLength(1)
+    expect(seen[0]?.body).toBe(captured)
+    expect(seen[0]?.headers).toMatchObject({
+      'x-inkless-signature': signPayload(captured, SECRET),
+      'x-request-id': 'req-42',
+      'x-inkless-alg': 'SHA1',
+    })
+
+    // And a real receiver accepts the captured bytes as they are.
+    const received = vi.fn()
+    const server = await counting(inklessWebhooks({ secret: SECRET, onDocumentSigned: received }))
+    const real = await cli([
+      'send',
+      `${server.base}/webhook`,
+      '--raw',
+      join(dir, 'captured.json'),
+      '--secret',
+      SECRET,
+    ])
+    server.close()
+    rmSync(dir, { recursive: true, force: true })
+    expect(real.stdout).toMatch(/^200 ok/)
+    expect(received.mock.calls[0]?.[0]).toMatchObject({
+      document_token: 'tok_raw',
+      secure_link_id: 7,
     })
   })
 })

@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import { INKLESS_EVENTS, type InklessEventName, signPayload } from '@inkless-webhooks/core'
-import { answerLine, networkFailure, redactUrl, secretSource, statusHint } from './explain.js'
+import {
+  answerLine,
+  closest,
+  networkFailure,
+  redactUrl,
+  secretSource,
+  statusHint,
+} from './explain.js'
 import { createTestEvent } from './fixtures.js'
 import { startInspector } from './inspector.js'
 import {
@@ -37,6 +45,7 @@ Common options:
   --insecure                 accept any TLS certificate (https:// URLs)
   --ca <file>                trust this CA / self-signed certificate
   -h, --help                 help for a command
+  --version                  print the version
 
 Events: ${INKLESS_EVENTS.join(', ')}`
 
@@ -46,10 +55,13 @@ const HELP: Record<string, string> = {
 Sends the handshake Inkless sends when a webhook URL is saved, and passes when the answer
 is 200, text/plain, and exactly the verification_secret.`,
   send: `Usage: inkless-webhooks send <url> <event> [options]
+       inkless-webhooks send <url> --raw <payload.json> [options]
 
   --document-token <t>       document_token of the event (default: random)
   --secure-link-id <n>       secure_link_id of the event (default: random)
-  --data <file.json>         fields to merge into the payload
+  --data <file.json>         fields to merge into the payload (a JSON object)
+  --raw <file>               send this captured payload byte for byte, signed (no <event>)
+  --header 'Name: value'     add or replace a request header (repeatable)
   --secret <s>               webhook secret (default: INKLESS_WEBHOOK_SECRET)
   --insecure                 accept any TLS certificate (https:// URLs)
   --ca <file>                trust this CA / self-signed certificate`,
@@ -123,6 +135,8 @@ const options = {
   'document-token': { type: 'string' },
   'secure-link-id': { type: 'string' },
   data: { type: 'string' },
+  raw: { type: 'string' },
+  header: { type: 'string', multiple: true },
   envelopes: { type: 'string' },
   signers: { type: 'string' },
   shuffle: { type: 'boolean' },
@@ -182,7 +196,17 @@ function secret(values: Values): string {
 
 const allowed: Record<string, ReadonlySet<string>> = {
   handshake: new Set(['insecure', 'ca', 'help', 'secret']),
-  send: new Set(['secret', 'insecure', 'ca', 'help', 'document-token', 'secure-link-id', 'data']),
+  send: new Set([
+    'secret',
+    'insecure',
+    'ca',
+    'help',
+    'document-token',
+    'secure-link-id',
+    'data',
+    'raw',
+    'header',
+  ]),
   simulate: new Set([
     'secret',
     'insecure',
@@ -404,8 +428,42 @@ async function replayCommand(
   }
 }
 
+/** `--header 'Name: value'` as a [name, value] pair. */
+function header(option: string): [string, string] {
+  const colon = option.indexOf(':')
+  const name = option.slice(0, colon).trim().toLowerCase()
+  if (colon < 1 || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) {
+    throw new UsageError(`--header "${option}": expected "Name: value"`)
+  }
+  return [name, option.slice(colon + 1).trim()]
+}
+
+/** The fields of a --data file: a JSON object, nothing else. */
+function dataFile(path: string): Record<string, unknown> {
+  let fields: unknown
+  try {
+    fields = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw new UsageError(`--data ${path}: ${(error as Error).message}`)
+  }
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    const kind = Array.isArray(fields)
+      ? 'an array'
+      : fields === null
+        ? 'null'
+        : `a ${typeof fields}`
+    throw new UsageError(`--data ${path}: expected a JSON object of fields to merge, got ${kind}`)
+  }
+  return fields as Record<string, unknown>
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  if (command === '--version') {
+    // The package's own manifest, shipped beside dist/ (and exported as ./package.json).
+    console.log(createRequire(import.meta.url)('../package.json').version)
+    return 0
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE)
     return command === undefined ? 2 : 0
@@ -473,34 +531,54 @@ async function main(argv: string[]): Promise<number> {
         ? `pass: ${redactUrl(target)} answered the handshake (${result.durationMs.toFixed(1)} ms)`
         : `fail: ${result.problem}`,
     )
+    const hint = result.passed ? undefined : statusHint(result.status)
+    if (hint) console.log(hint)
     return result.passed ? 0 : 1
   }
   if (command === 'send') {
+    const raw = values.raw
     const name = positionals[1]
-    if (!name) throw new UsageError('missing <event>')
-    if (!INKLESS_EVENTS.includes(name as InklessEventName))
-      throw new UsageError(`unknown event "${name}"`)
-    if (positionals.length > 2) throw new UsageError('send takes <url> <event>')
-    const overrides: Record<string, unknown> = {}
-    if (values['document-token'] !== undefined) overrides.document_token = values['document-token']
-    if (values['secure-link-id'] !== undefined)
-      overrides.secure_link_id = integer(values, 'secure-link-id', 0, 1)
-    if (values.data !== undefined) {
-      try {
-        Object.assign(overrides, JSON.parse(readFileSync(values.data, 'utf8')))
-      } catch (error) {
-        throw new UsageError(`--data ${values.data}: ${(error as Error).message}`)
-      }
+    if (raw === undefined && !name) throw new UsageError('missing <event>')
+    if (name !== undefined && !INKLESS_EVENTS.includes(name as InklessEventName)) {
+      const near = closest(name, INKLESS_EVENTS)
+      throw new UsageError(`unknown event "${name}"${near ? `; did you mean "${near}"?` : ''}`)
     }
-    const event = createTestEvent(name as InklessEventName, overrides)
+    if (positionals.length > (raw === undefined ? 2 : 1)) {
+      throw new UsageError(
+        raw === undefined
+          ? 'send takes <url> <event>'
+          : '--raw takes the event from the file: send <url> --raw <file>',
+      )
+    }
+    const headers = Object.fromEntries((values.header ?? []).map(header))
+    let body: string
+    if (raw !== undefined) {
+      for (const option of ['document-token', 'secure-link-id', 'data'] as const) {
+        if (values[option] !== undefined)
+          throw new UsageError(`--${option} does not apply to --raw: the file is sent as it is`)
+      }
+      try {
+        body = readFileSync(raw, 'utf8')
+      } catch (error) {
+        throw new UsageError(`--raw ${raw}: ${(error as Error).message}`)
+      }
+    } else {
+      const overrides: Record<string, unknown> = {}
+      if (values['document-token'] !== undefined)
+        overrides.document_token = values['document-token']
+      if (values['secure-link-id'] !== undefined)
+        overrides.secure_link_id = integer(values, 'secure-link-id', 0, 1)
+      if (values.data !== undefined) Object.assign(overrides, dataFile(values.data))
+      body = JSON.stringify(createTestEvent(name as InklessEventName, overrides))
+    }
     const res = await reach(
       target,
-      sendWebhook(target, event, { secret: secret(values), dispatcher }),
+      sendWebhook(target, body, { secret: secret(values), dispatcher, headers }),
     )
     console.log(`${answerLine(res)} (${res.durationMs.toFixed(1)} ms)`)
     const hint = res.ok ? undefined : statusHint(res.status, secretSource(values.secret))
     if (hint) console.log(hint)
-    console.log(JSON.stringify(event))
+    console.log(body)
     return res.ok ? 0 : 1
   }
   // simulate

@@ -4,7 +4,7 @@
 // interceptor that turn every failure into a 200: the webhook route must not care.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { InklessEvent, InklessEventOf } from '@inkless-webhooks/core'
+import type { InklessEvent, InklessEventOf, InklessWebhooks } from '@inkless-webhooks/core'
 import { inklessWebhooks as expressWebhooks } from '@inkless-webhooks/express'
 import { INKLESS_WEBHOOKS, InklessWebhooksModule, OnInklessEvent } from '@inkless-webhooks/nestjs'
 import {
@@ -23,6 +23,7 @@ import {
   type ExceptionFilter,
   Get,
   type INestApplication,
+  Inject,
   Injectable,
   Module,
   type NestInterceptor,
@@ -260,10 +261,29 @@ describe.each(['express', 'fastify'] as const)('Nest on %s over a real socket', 
     expect(audit.entries.filter((e) => e === `signed ${event.document_token}`)).toHaveLength(1)
   })
 
-  it('exposes the core instance for injection', async () => {
-    const { app } = await listening(AppModule, true)
-    const webhooks = app.get(INKLESS_WEBHOOKS)
-    expect(typeof webhooks.handle).toBe('function')
+  it('isGlobal: the core instance is injectable in every module; on() adds a listener', async () => {
+    @Injectable()
+    class Elsewhere {
+      readonly seen: string[] = []
+      constructor(@Inject(INKLESS_WEBHOOKS) webhooks: InklessWebhooks) {
+        webhooks.on('link_viewed', (e) => {
+          this.seen.push(e.document_token)
+        })
+      }
+    }
+    @Module({ providers: [Elsewhere] })
+    class FeatureModule {}
+    @Module({
+      imports: [
+        InklessWebhooksModule.forRoot({ path: PATH, secret: SECRET, isGlobal: true }),
+        FeatureModule,
+      ],
+    })
+    class GlobalModule {}
+    const { url, app } = await listening(GlobalModule, true)
+    const event = createTestEvent('link_viewed')
+    expect((await sendWebhook(url, event, { secret: SECRET })).status).toBe(200)
+    expect(app.get(Elsewhere).seen).toEqual([event.document_token])
   })
 })
 

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
+import { formatWithOptions } from 'node:util'
 import type { DedupeStore, InklessWebhooksOptions } from '@inkless-webhooks/core'
 import { inklessWebhooks as expressWebhooks } from '@inkless-webhooks/express'
 import { inklessWebhooks as fastifyWebhooks } from '@inkless-webhooks/fastify'
@@ -92,14 +93,16 @@ function expectReports(records: Record<string, unknown>[]) {
   const ours = records.filter((r) => typeof r.code === 'string')
   expect(ours.map((r) => [r.level, r.code, r.status, r.reason])).toEqual([
     [50, 'handler_failed', 500, 'handler_failed'],
+    [40, 'signature_rejected', 401, 'bad_signature'],
     [40, 'signature_mismatch', 401, 'bad_signature'],
     [50, 'store_unavailable', 503, 'store_unavailable'],
   ])
-  const [handler, mismatch, store] = ours
+  const [handler, rejected, mismatch, store] = ours
+  expect(rejected?.count).toBe(1)
   expect(handler).toMatchObject({
     event: 'document_signed',
     listeners: ['onDocumentSigned'],
-    msg: '1 listener(s) failed for "document_signed": onDocumentSigned',
+    msg: '1 listener(s) failed for "document_signed": onDocumentSigned (CRM unreachable)',
     err: { type: 'InklessHandlerError', message: expect.any(String) },
   })
   expect(handler?.dedupeKey).toMatch(/^[\w-]{43}$/)
@@ -129,6 +132,7 @@ describe('a given logger (pino)', () => {
     expectNoSecrets(log.output)
     expect(onError.mock.calls.map(([error]) => error.code)).toEqual([
       'handler_failed',
+      'signature_rejected',
       'signature_mismatch',
       'store_unavailable',
     ])
@@ -181,7 +185,7 @@ describe('Fastify', () => {
     expectNoSecrets(log.output)
     const reqIds = records.filter((r) => typeof r.code === 'string').map((r) => r.reqId)
     expect(reqIds.every((id) => typeof id === 'string')).toBe(true)
-    expect(new Set(reqIds).size).toBe(3)
+    expect(new Set(reqIds).size).toBe(4)
     await app.close()
   })
 
@@ -241,11 +245,11 @@ describe('without a logger', () => {
     }
     await exercise(await listen(app.listen(0, '127.0.0.1')))
 
-    expect(onError).toHaveBeenCalledTimes(3)
+    expect(onError).toHaveBeenCalledTimes(4)
     expect([...error.mock.calls, ...warn.mock.calls]).toEqual([])
   })
 
-  it('with neither, one console line per report; the error object only for errors', async () => {
+  it('with neither, one console record per report; the root stack only for errors', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const app = new Koa()
@@ -254,20 +258,138 @@ describe('without a logger', () => {
     }
     await exercise(await listen(app.listen(0, '127.0.0.1')))
 
-    expect(error.mock.calls.map(([line, err]) => [line, (err as Error).name])).toEqual([
+    expect(error.mock.calls.map(([text]) => String(text).split('\n').slice(0, 2))).toEqual([
       [
-        '[inkless-webhooks] 1 listener(s) failed for "document_signed": onDocumentSigned',
-        'InklessHandlerError',
+        '[inkless-webhooks] 1 listener(s) failed for "document_signed": onDocumentSigned (CRM unreachable)',
+        'Error: CRM unreachable',
       ],
       [
         '[inkless-webhooks] The dedupe store could not be reached; answered 503 so Inkless retries.',
-        'InklessWebhookError',
+        'Error: ECONNREFUSED 127.0.0.1:6379',
       ],
     ])
-    expect(warn.mock.calls).toHaveLength(1)
-    expect(warn.mock.calls[0]).toEqual([
-      expect.stringMatching(/^\[inkless-webhooks\] Signature mismatch/),
+    expect(warn.mock.calls).toEqual([
+      [expect.stringMatching(/^\[inkless-webhooks\] 1 request\(s\) with an invalid signature/)],
+      [expect.stringMatching(/^\[inkless-webhooks\] Signature mismatch/)],
     ])
     expect(JSON.stringify([error.mock.calls, warn.mock.calls])).not.toContain(SECRET)
+  })
+})
+
+describe('issue 22: reports an operator can act on', () => {
+  it('a handler failure without a logger: one console record, with the handler message in its headline and one stack', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    let thrown: Error | undefined
+    const app = express()
+    app.post(
+      '/webhook',
+      expressWebhooks({
+        secret: SECRET,
+        onDocumentSigned: () => {
+          thrown = new Error('CRM unreachable')
+          throw thrown
+        },
+      }),
+    )
+    const base = await listen(app.listen(0, '127.0.0.1'))
+    const event = body()
+    expect(
+      (await send(`${base}/webhook`, { body: event, headers: signed(event, SECRET) })).status,
+    ).toBe(500)
+
+    expect(error).toHaveBeenCalledTimes(1)
+    const printed = formatWithOptions({ colors: false }, ...(error.mock.calls[0] as unknown[]))
+    expect(printed.split('\n')[0]).toContain('CRM unreachable')
+    expect(printed).toContain(thrown?.stack)
+    // Nothing but that one stack: no aggregate's, no second copy.
+    const rest = printed.replace(thrown?.stack as string, '')
+    expect(rest).not.toMatch(/\n\s+at /)
+    expect(printed).not.toContain(SECRET)
+  })
+
+  it("under pino, a handler failure's errors serialise with their message and code", async () => {
+    const log = memoryLog()
+    const app = express()
+    app.post(
+      '/webhook',
+      expressWebhooks({
+        secret: SECRET,
+        logger: log.logger,
+        onDocumentSigned: () => {
+          throw Object.assign(new Error('CRM unreachable'), { code: 'ECONNRESET' })
+        },
+      }),
+    )
+    const base = await listen(app.listen(0, '127.0.0.1'))
+    const event = body()
+    await send(`${base}/webhook`, { body: event, headers: signed(event, SECRET) })
+    const [record] = log.records()
+    expect(record?.err).toMatchObject({
+      code: 'handler_failed',
+      failures: [
+        { listener: 'onDocumentSigned', error: { message: 'CRM unreachable', code: 'ECONNRESET' } },
+      ],
+    })
+    expect(record?.msg).toContain('CRM unreachable')
+  })
+
+  it("Fastify's default (silent) logger: a failure is still reported, on the console", async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const app = Fastify()
+    await app.register(fastifyWebhooks, {
+      path: '/webhook',
+      secret: SECRET,
+      onDocumentSigned: () => {
+        throw new Error('CRM unreachable')
+      },
+    })
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    const event = body()
+    expect(
+      (await send(`${base}/webhook`, { body: event, headers: signed(event, SECRET) })).status,
+    ).toBe(500)
+    await app.close()
+    expect(error).toHaveBeenCalledTimes(1)
+    expect(String(error.mock.calls[0]?.[0])).toContain('CRM unreachable')
+  })
+
+  it('rejected signatures are counted and reported once a minute, never with the body', async () => {
+    const log = memoryLog()
+    let clock = 0
+    const app = express()
+    app.post('/webhook', expressWebhooks({ secret: SECRET, logger: log.logger, now: () => clock }))
+    const base = await listen(app.listen(0, '127.0.0.1'))
+    const forge = async () => {
+      const event = body()
+      expect(
+        (await send(`${base}/webhook`, { body: event, headers: signed(event, 'whsec_forged') }))
+          .status,
+      ).toBe(401)
+    }
+    for (let i = 0; i < 30; i++) await forge()
+    clock += 60_000
+    await forge()
+    const records = log.records()
+    expect(records.map((r) => [r.level, r.code, r.count, r.status])).toEqual([
+      [40, 'signature_rejected', 1, 401],
+      [40, 'signature_rejected', 30, 401],
+    ])
+    expect(records[1]?.msg).toBe(
+      "30 request(s) with an invalid signature in the last minute; if Inkless's deliveries are among them, check the secret.",
+    )
+    expectNoSecrets(log.output)
+  })
+
+  it('a forgery does not use up the minute: the secret hint still prints after one', async () => {
+    const log = memoryLog()
+    const app = express()
+    app.post('/webhook', expressWebhooks({ secret: `${SECRET}\n`, logger: log.logger }))
+    const base = await listen(app.listen(0, '127.0.0.1'))
+    const event = body()
+    await send(`${base}/webhook`, { body: event, headers: signed(event, 'whsec_forged') })
+    await send(`${base}/webhook`, { body: event, headers: signed(event, SECRET) })
+    const hints = log.records().filter((r) => r.code === 'signature_mismatch')
+    expect(hints.map((r) => r.msg)).toEqual([expect.stringMatching(/trim it/)])
   })
 })

@@ -2,6 +2,8 @@
  * Which rule produced an {@link InklessWebhookError}:
  * - `signature_mismatch`: a signature failed for a reason worth telling (whitespace around
  *   the secret, a body that is `"[object Object]"`, bytes from an upstream parser).
+ * - `signature_rejected`: requests with an invalid signature and no such reason, counted
+ *   (a wrong secret shows here).
  * - `verification_failed`: `onVerification` threw; the handshake was answered 500.
  * - `store_unavailable`, `queue_unavailable`: the dedupe store or the queue failed.
  * - `body_consumed`: an upstream parser read the body without keeping the bytes (500).
@@ -15,6 +17,7 @@
  */
 export type InklessErrorCode =
   | 'signature_mismatch'
+  | 'signature_rejected'
   | 'verification_failed'
   | 'store_unavailable'
   | 'body_consumed'
@@ -49,6 +52,34 @@ export interface ListenerFailure {
   readonly error: unknown
 }
 
+const MAX_MESSAGE_CHARS = 200
+
+/** What a listener threw, in a few words: its message, cut to a readable length. */
+const messageOf = (thrown: unknown) => {
+  const text = thrown instanceof Error ? thrown.message : String(thrown)
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…` : text
+}
+
+// JSON loggers (pino) serialise an array of plain objects with JSON.stringify, where an
+// Error becomes `{}`: each failure says what its error was instead.
+const serialisable = (failure: ListenerFailure): ListenerFailure => {
+  const { error } = failure
+  const json =
+    error instanceof Error
+      ? {
+          type: error.name,
+          message: error.message,
+          ...((error as { code?: unknown }).code === undefined
+            ? {}
+            : { code: (error as { code?: unknown }).code }),
+          stack: error.stack,
+        }
+      : error
+  return Object.defineProperty({ ...failure }, 'toJSON', {
+    value: () => ({ listener: failure.listener, error: json }),
+  })
+}
+
 /** Every listener that failed for one delivery, reported together. */
 export class InklessHandlerError extends AggregateError {
   /** `InklessHandlerError`. */
@@ -64,8 +95,9 @@ export class InklessHandlerError extends AggregateError {
     super(
       failures.map((f) => f.error),
       `${failures.length} listener(s) failed for "${eventName}": ${failures
-        .map((f) => f.listener)
+        .map((f) => `${f.listener} (${messageOf(f.error)})`)
         .join(', ')}`,
     )
+    this.failures = failures.map(serialisable)
   }
 }

@@ -1,4 +1,4 @@
-import { InklessWebhookError } from './errors.js'
+import { InklessHandlerError, InklessWebhookError } from './errors.js'
 import type { InklessEvent, InklessUnknownEvent } from './events.js'
 
 /**
@@ -44,22 +44,43 @@ export interface ReporterOptions {
 
 export type Reporter = (report: Report, requestLogger?: Logger) => void
 
-// Without a logger or onError: one line per report, a stack only for errors.
+/**
+ * The stacks worth printing for `error`: each failed listener's own, else the deepest
+ * cause's (where the fault is), else its own. Never a wrapper's beside what it wraps.
+ */
+function stacksOf(error: unknown): string[] {
+  if (error instanceof InklessHandlerError) return error.failures.flatMap((f) => stacksOf(f.error))
+  if (!(error instanceof Error)) return error === undefined ? [] : [String(error)]
+  if (error.cause !== undefined) return stacksOf(error.cause)
+  return [error.stack ?? `${error.name}: ${error.message}`]
+}
+
+// Without a logger or onError: one record per report, the headline then one stack, errors only.
 const consoleLogger: Logger = {
   error: (fields, message) =>
-    console.error(`[inkless-webhooks] ${message}`, (fields as { err?: unknown }).err ?? ''),
+    console.error(
+      [`[inkless-webhooks] ${message}`, ...stacksOf((fields as { err?: unknown }).err)].join('\n'),
+    ),
   warn: (_fields, message) => console.warn(`[inkless-webhooks] ${message}`),
+}
+
+/** A logger that would discard `level`: pino at `silent`, or a level above it. */
+const discards = (logger: Logger, level: Report['level']) => {
+  const { isLevelEnabled } = logger as { isLevelEnabled?: (level: string) => boolean }
+  return typeof isLevelEnabled === 'function' ? !isLevelEnabled.call(logger, level) : false
 }
 
 const codeOf = (error: Error) => (error as { code?: unknown }).code ?? 'internal'
 
 /**
- * Sends reports to the configured logger (else the framework's request logger), and to
- * `onError`; to the console only when neither a logger nor onError was given.
+ * Sends reports to the configured logger (else the framework's request logger, unless it
+ * discards them), and to `onError`; to the console when neither a logger nor onError was given.
  */
 export function createReporter({ logger, onError }: ReporterOptions): Reporter {
   return ({ level, error, context = {}, fields }, requestLogger) => {
-    const target = logger ?? requestLogger ?? (onError ? undefined : consoleLogger)
+    // A request logger that discards the report (Fastify's silent default) is not one.
+    const framework = requestLogger && !discards(requestLogger, level) ? requestLogger : undefined
+    const target = logger ?? framework ?? (onError ? undefined : consoleLogger)
     try {
       target?.[level](
         {

@@ -65,9 +65,11 @@ const plugin: FastifyPluginAsync<InklessFastifyOptions> = async (app, options) =
     child.addContentTypeParser('application/json', leaveTheStream)
     child.addContentTypeParser('*', leaveTheStream)
     child.all(path, async (request, reply) => {
-      const response = await webhooks.handle(toInklessRequest(request.raw, FASTIFY_FIX), {
-        logger: request.log,
-      })
+      const response = await webhooks.handle(
+        toInklessRequest(request.raw, FASTIFY_FIX),
+        // Fastify() without `logger` gives a logger that prints nothing, and has no level.
+        typeof request.log.level === 'string' ? { logger: request.log } : undefined,
+      )
       lingerIfUnread(request.raw, response, webhooks.limits)
       return reply.code(response.status).headers(response.headers).send(response.body)
     })

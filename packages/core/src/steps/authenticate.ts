@@ -25,11 +25,21 @@ export function authenticateStep({
     "whose tenant's secret lookup failed or passed its deadline (503, so Inkless retries)",
     'error',
   )
+  const rejected = counted(
+    'signature_rejected',
+    answer.BAD_SIGNATURE,
+    'with an invalid signature',
+    'warn',
+    "; if Inkless's deliveries are among them, check the secret",
+  )
   const unknownTenant =
     config.unknownTenant === 'invalid-signature' ? answer.BAD_SIGNATURE : answer.UNKNOWN_TENANT
-  /** 401, with a hint to the operator when the cause is certain and the rate limit allows. */
+  /**
+   * 401, with a hint to the operator when the cause is certain and the rate limit allows;
+   * else counted. The hint's minute is spent only when a hint is printed, so forgeries cannot
+   * hide it; it costs an HMAC only for a secret with surrounding whitespace.
+   */
   const diagnose = (d: NotHandshake, header: unknown, secrets: readonly string[]) => {
-    if (!allowed('signature_mismatch')) return answer.BAD_SIGNATURE
     const hint = mismatchHint({
       rawBody: d.rawBody,
       header,
@@ -38,13 +48,13 @@ export function authenticateStep({
       verify: platform.verify,
     })
     return andThen(hint, (text) => {
-      if (text !== undefined) {
+      if (text !== undefined && allowed('signature_mismatch')) {
         report(
           d,
           warning('signature_mismatch', `Signature mismatch. ${text}`),
           answer.BAD_SIGNATURE,
         )
-      }
+      } else rejected(d)
       return answer.BAD_SIGNATURE
     })
   }

@@ -48,6 +48,7 @@ export interface StepContext extends Omit<HandlerParts, 'report'> {
     answered: InklessResponse,
     what: string,
     level?: Report['level'],
+    advice?: string,
   ): (d: DeliveryFacts, error?: unknown) => void
   /** The deadline shared by body reads: real time, not `now`, since it bounds a held socket. */
   readonly bodyDeadline: ReturnType<typeof sharedDeadline>
@@ -83,7 +84,7 @@ export function createStepContext(parts: HandlerParts): StepContext {
       if (allowed(entry.error.code)) report(d, entry, answered)
     },
     allowed,
-    counted(code, answered, what, level = 'warn') {
+    counted(code, answered, what, level = 'warn', advice = '') {
       // Reported with the last delivery counted.
       let last: DeliveryFacts = { options: undefined }
       let cause: unknown
@@ -95,7 +96,7 @@ export function createStepContext(parts: HandlerParts): StepContext {
               level,
               error: new InklessWebhookError(
                 code,
-                `${n} request(s) ${what} in the last minute.`,
+                `${n} request(s) ${what} in the last minute${advice}.`,
                 cause === undefined ? undefined : { cause },
               ),
               fields: { count: n },

@@ -24,8 +24,8 @@ export interface MismatchFacts {
 
 /**
  * Why a signature failed, when the cause is certain and cheap to see; undefined otherwise
- * (a plain forgery). Costs at most one HMAC per secret that has surrounding whitespace, and
- * is only called when the diagnostics rate limit allows, so forgeries cannot make it expensive.
+ * (a plain forgery). Costs at most one HMAC per secret that has surrounding whitespace:
+ * nothing for a well-configured secret, so forgeries cannot make it expensive.
  */
 export function mismatchHint(facts: MismatchFacts): MaybePromise<string | undefined> {
   const { rawBody, keptBy } = facts

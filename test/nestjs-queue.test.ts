@@ -83,10 +83,16 @@ describe('Nest queue mode: InklessWebhooksModule with `queue`, InklessWorkerModu
     })
     class WorkerModule {}
 
-    const receiver = await NestFactory.create(ReceiverModule, { logger: false })
+    const receiver = await NestFactory.create(ReceiverModule, {
+      logger: false,
+      abortOnError: false,
+    })
     await receiver.listen(0, '127.0.0.1')
     url = `${await receiver.getUrl()}${PATH}`.replace('[::1]', '127.0.0.1')
-    const worker = await NestFactory.createApplicationContext(WorkerModule, { logger: false })
+    const worker = await NestFactory.createApplicationContext(WorkerModule, {
+      logger: false,
+      abortOnError: false,
+    })
     ledger = worker.get(Ledger)
     expect(receiver.get(Ledger)).not.toBe(ledger)
     closers.push(

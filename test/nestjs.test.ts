@@ -151,6 +151,8 @@ type Platform = 'express' | 'fastify'
 const adapterFor = (platform: Platform) =>
   platform === 'express' ? new ExpressAdapter() : new FastifyAdapter()
 
+// Every NestFactory.create() passes abortOnError: false: a DI error then rejects (and fails its
+// test) instead of Nest exiting the test worker.
 const apps: INestApplication[] = []
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()))
@@ -242,6 +244,7 @@ describe.each(['express', 'fastify'] as const)('Nest on %s over a real socket', 
     const app = await NestFactory.create(module as never, adapterFor(platform), {
       rawBody,
       logger: false,
+      abortOnError: false,
     })
     apps.push(app)
     await app.listen(0, '127.0.0.1')
@@ -304,6 +307,7 @@ describe('@inkless-webhooks/express in a Nest controller (without this module)',
     const app = await NestFactory.create(ControllerModule, new ExpressAdapter(), {
       rawBody,
       logger: false,
+      abortOnError: false,
     })
     apps.push(app)
     await app.init()
@@ -330,6 +334,7 @@ describe('Nest: bootstrap and logging', () => {
     }
     const app = await NestFactory.create(AppModule, new ExpressAdapter(), {
       logger: { log() {}, warn: capture, error: capture },
+      abortOnError: false,
     })
     apps.push(app)
     await app.init()
@@ -345,6 +350,7 @@ describe('Nest: bootstrap and logging', () => {
     instance.use(express.json())
     const app = await NestFactory.create(AppModule, new ExpressAdapter(instance), {
       logger: false,
+      abortOnError: false,
     })
     apps.push(app)
     await expect(app.init()).rejects.toThrow(
@@ -366,7 +372,10 @@ describe('Nest: bootstrap and logging', () => {
       providers: [PerRequest],
     })
     class ScopedModule {}
-    const app = await NestFactory.create(ScopedModule, new ExpressAdapter(), { logger: false })
+    const app = await NestFactory.create(ScopedModule, new ExpressAdapter(), {
+      logger: false,
+      abortOnError: false,
+    })
     apps.push(app)
     await expect(app.init()).rejects.toThrow(
       /inkless-webhooks: @OnInklessEvent on PerRequest\.onViewed: PerRequest is request-scoped or transient/,

@@ -64,11 +64,15 @@ const retried = (event) =>
   Number(table.match(new RegExp(`^${event}\\s+\\d+\\s+\\d+\\s+(\\d+)`, 'm'))?.[1] ?? 0)
 const handled = (event) => logged.filter((l) => l.startsWith(`${event}:`)).length
 const signed = handled('document_signed')
+// The plan: per envelope, 10 events per signer then document_complete and envelope_complete.
+const option = (name) => Number(args[args.indexOf(name) + 1])
+const signatures = option('--envelopes') * option('--signers')
+const copies = sent('total') - (signatures * 10 + option('--envelopes') * 2)
 console.log(`
 What happened:
   handshake      ${table.includes('handshake: pass') ? 'answered with the exact verification_secret' : 'FAILED'}
   typed handlers onDocumentSigned ran ${signed}×, onDocumentComplete ${handled('document_complete')}×, onEnvelopeComplete ${handled('envelope_complete')}×
-  duplicates     document_signed was delivered ${sent('document_signed')}× for ${signed} signatures: ${sent('document_signed') - signed} duplicate(s) answered 200 and skipped
+  duplicates     ${copies} of ${sent('total')} deliveries were second copies of one already sent; document_signed arrived ${sent('document_signed')}× for ${signatures} signatures (${sent('document_signed') - signatures} extra), onDocumentSigned ran ${signed}×: each copy was answered 200 duplicate
   retries        onEnvelopeComplete failed ${logged.filter((l) => l.startsWith('webhook error')).length}× (the flaky CRM): answered 500, and Inkless's ${retried('envelope_complete')} retr${retried('envelope_complete') === 1 ? 'y' : 'ies'} succeeded
 `)
 process.exitCode = code

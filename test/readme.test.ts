@@ -200,6 +200,14 @@ describe('README snippets', () => {
     const demo = await start('bash', ['-e', '-c', steps.slice(1).join(' && ')]).done
     expect(demo.code, demo.stdout + demo.stderr).toBe(0)
     expect(demo.stdout).toMatch(/^all \d+ deliveries answered 2xx/m)
+    // The duplicates line says what it counts: copies of all events, then document_signed's.
+    const [, copies, total, arrived, signatures, signedCopies] =
+      demo.stdout.match(
+        /^ {2}duplicates +(\d+) of (\d+) deliveries were second copies of one already sent; document_signed arrived (\d+)× for (\d+) signatures \((\d+) extra\), onDocumentSigned ran 6×/m,
+      ) ?? []
+    expect(Number(total) - Number(copies)).toBe(3 * (2 * 10 + 2))
+    expect(Number(signatures)).toBe(6)
+    expect(Number(arrived) - Number(signatures)).toBe(Number(signedCopies))
   })
 
   covers(

@@ -11,6 +11,7 @@ import express from 'express'
 import Fastify from 'fastify'
 import Koa from 'koa'
 import { pino } from 'pino'
+import { pinoHttp } from 'pino-http'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { eventBody, signed } from './support/deliveries.js'
 import { send } from './support/http.js'
@@ -391,5 +392,30 @@ describe('issue 22: reports an operator can act on', () => {
     await send(`${base}/webhook`, { body: event, headers: signed(event, SECRET) })
     const hints = log.records().filter((r) => r.code === 'signature_mismatch')
     expect(hints.map((r) => r.msg)).toEqual([expect.stringMatching(/trim it/)])
+  })
+})
+
+describe("pino-http's request logger", () => {
+  it('with the redact line of docs/operations.md, no record carries the signature, the secret or the body', async () => {
+    const log = memoryLog()
+    const app = express()
+    app.use(pinoHttp({ logger: log.logger, redact: ['req.headers["x-inkless-signature"]'] }))
+    for (const [path, options] of Object.entries(routes({}))) {
+      app.post(path, expressWebhooks(options))
+    }
+    const base = await listen(app.listen(0, '127.0.0.1'))
+    const event = body()
+    const headers = signed(event, SECRET)
+    expect((await send(`${base}/webhook`, { body: event, headers })).status).toBe(500)
+    await exercise(base)
+
+    const records = log.records()
+    // pino-http's own request records, and ours through req.log, with the request bound.
+    expect(records.filter((r) => r.code === 'handler_failed').length).toBeGreaterThan(0)
+    expect(records.every((r) => (r.req as { id?: unknown } | undefined)?.id !== undefined)).toBe(
+      true,
+    )
+    expectNoSecrets(log.output)
+    expect(log.output.join('')).not.toContain(headers['x-inkless-signature'])
   })
 })

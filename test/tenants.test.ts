@@ -279,6 +279,46 @@ describe.each<Build>(['example app', 'core source'])(
       expect(handled).toEqual([['newco', 'document_signed']])
     })
 
+    it('tenant paths fuzzed (long, unicode, case variants, "..", empty): never a 500, only well-formed names looked up, one run per delivery', async () => {
+      const accounts = new Accounts()
+      const looked: string[] = []
+      const secret = (name: string) => {
+        looked.push(name)
+        const id = name.toLowerCase()
+        const row = accounts.rows.get(id)
+        return row === undefined ? undefined : { id, secret: row }
+      }
+      const { base, handled } = await start(accounts, { secret })
+      const body = eventBody()
+      const segment = fc.oneof(
+        fc.constantFrom('', '..', '../acme', 'acme/..', '.', 'ACME', 'Acme', 'aCmE', 'acme%2F..'),
+        fc.string({ maxLength: 80 }).map(encodeURIComponent),
+        fc.string({ unit: 'grapheme', maxLength: 40 }).map(encodeURIComponent),
+        fc.integer({ min: 65, max: 4000 }).map((n) => 'a'.repeat(n)),
+        fc
+          .constantFrom('acme')
+          .chain((t) =>
+            fc
+              .array(fc.boolean(), { minLength: 4, maxLength: 4 })
+              .map((upper) => [...t].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('')),
+          ),
+      )
+      const statuses = new Set<number>()
+      await fc.assert(
+        fc.asyncProperty(segment, async (name) => {
+          const answer = await deliver(`${base}/${name}`, body, accounts.secret('acme'))
+          statuses.add(answer.status)
+          expect(answer.status).toBeLessThan(500)
+        }),
+        { numRuns: 150 },
+      )
+      expect(looked.every((name) => /^[\w-]{1,64}$/.test(name))).toBe(true)
+      // The one captured delivery ran once, whatever spelling of acme reached it first.
+      expect(handled.length).toBeLessThanOrEqual(1)
+      expect(handled.every(([tenant]) => tenant === 'acme')).toBe(true)
+      expect([...statuses].every((s) => [200, 404].includes(s))).toBe(true)
+    })
+
     it("unknownTenant: 'invalid-signature' answers an unknown tenant exactly as a forgery", async () => {
       const accounts = new Accounts()
       const { base } = await start(accounts, { unknownTenant: 'invalid-signature' })

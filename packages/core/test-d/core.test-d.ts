@@ -9,6 +9,7 @@ import {
   type EventCallbacks,
   type HeaderSource,
   INKLESS_EVENTS,
+  type InklessErrorCode,
   type InklessEvent,
   type InklessEventName,
   type InklessEventOf,
@@ -305,3 +306,9 @@ expectType<number>(limited.limits.bodyTimeoutMs)
 expectError(() => {
   limited.limits.maxBodyBytes = 1
 })
+
+// The codes of counted reports an operator filters on.
+expectAssignable<InklessErrorCode>('signature_rejected')
+expectAssignable<InklessErrorCode>('tenant_failed')
+expectAssignable<InklessErrorCode>('secret_lookup_failed')
+expectNotAssignable<InklessErrorCode>('signature_forged')

@@ -1,5 +1,10 @@
 // Shared by the benchmarks: interleaved rounds, medians, the report table.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { Agent, request } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
 import { cpus } from 'node:os'
+import { createInterface } from 'node:readline'
 
 export const machine = () =>
   `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${new Date().toISOString().slice(0, 10)}`
@@ -96,4 +101,85 @@ export async function load({ port, connections, seconds, next }) {
   const rps = answered / elapsed
   await done // the requests still in flight are answered, and counted, too
   return { statuses, answered, errors, rps }
+}
+
+/** A free port on 127.0.0.1. */
+export async function freePort() {
+  const server = createNetServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address()
+  server.close()
+  return port
+}
+
+/** Spawns `node file ...args`; resolves with the child and the first line it prints. */
+export async function spawnLine(file, args) {
+  const proc = spawn(process.execPath, [file, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]()
+  const { value, done } = await lines.next()
+  if (done) throw new Error(`${file} ${args[0]} exited early`)
+  return { proc, line: value }
+}
+
+/** SIGTERM, then SIGKILL after 10 s; resolves once the process has ended. */
+export async function stop(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return
+  const exited = once(proc, 'exit')
+  proc.kill('SIGTERM')
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
+
+/**
+ * Open loop: `rate` deliveries per second for `seconds` to POST /webhook, each body from
+ * `nextBody()` with `headersOf(body)`; latency runs from each request's scheduled start.
+ */
+export async function paced({ port, rate, seconds, nextBody, headersOf }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity })
+  const latencies = []
+  let non2xx = 0
+  const total = Math.round(rate * seconds)
+  const started = performance.now()
+  const sends = []
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate
+    const wait = due - performance.now()
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+    const body = nextBody()
+    sends.push(
+      new Promise((resolve) => {
+        const req = request(
+          {
+            port,
+            host: '127.0.0.1',
+            path: '/webhook',
+            method: 'POST',
+            agent,
+            headers: headersOf(body),
+          },
+          (res) => {
+            res.resume()
+            res.on('end', () => {
+              if (res.statusCode !== 200) non2xx++
+              latencies.push(performance.now() - due)
+              resolve()
+            })
+          },
+        )
+        req.on('error', () => {
+          non2xx++
+          resolve()
+        })
+        req.end(body)
+      }),
+    )
+  }
+  await Promise.all(sends)
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]
+  return { p50: at(0.5), p99: at(0.99), non2xx }
 }

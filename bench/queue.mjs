@@ -9,15 +9,12 @@
 // `node bench/queue.mjs [--json] [--duration S] [--rounds N] [--rate R] [--jobs N]`
 import { spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { Agent, createServer, request } from 'node:http'
-import { createServer as createNetServer } from 'node:net'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { fmt, load, machine, median, table } from './lib.mjs'
+import { fmt, freePort, load, machine, median, paced, spawnLine, stop, table } from './lib.mjs'
 
 const SECRET = 'whsec_bench_queue'
 const HANDLER_MS = 200
@@ -89,32 +86,9 @@ if (role === '--serve') {
 
 // ---- parent ---------------------------------------------------------------------------
 
-async function freePort() {
-  const server = createNetServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address()
-  server.close()
-  return port
-}
-
 /** Spawns this file in a role; resolves with the child and its first line. */
-async function child(...roleArgs) {
-  const proc = spawn(process.execPath, [here, ...roleArgs], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]()
-  const { value, done } = await lines.next()
-  if (done) throw new Error(`bench/queue.mjs ${roleArgs[0]} exited early`)
-  return { proc, line: value }
-}
-
-async function stop(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return
-  const exited = once(proc, 'exit')
-  proc.kill('SIGTERM')
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000)
-  await exited
-  clearTimeout(timer)
+function child(...roleArgs) {
+  return spawnLine(here, roleArgs)
 }
 
 async function startRedis(dir) {
@@ -135,54 +109,6 @@ async function startRedis(dir) {
   })
   proc.stdout.resume()
   return { proc, url: `redis://127.0.0.1:${port}` }
-}
-
-/** Open loop: `rate` deliveries per second for `seconds`; latency from schedule. */
-async function paced({ port, rate, seconds, nextBody }) {
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity })
-  const latencies = []
-  let non2xx = 0
-  const total = Math.round(rate * seconds)
-  const started = performance.now()
-  const sends = []
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate
-    const wait = due - performance.now()
-    if (wait > 1) await sleep(wait)
-    const body = nextBody()
-    sends.push(
-      new Promise((resolve) => {
-        const req = request(
-          {
-            port,
-            host: '127.0.0.1',
-            path: '/webhook',
-            method: 'POST',
-            agent,
-            headers: headersOf(body),
-          },
-          (res) => {
-            res.resume()
-            res.on('end', () => {
-              if (res.statusCode !== 200) non2xx++
-              latencies.push(performance.now() - due)
-              resolve()
-            })
-          },
-        )
-        req.on('error', () => {
-          non2xx++
-          resolve()
-        })
-        req.end(body)
-      }),
-    )
-  }
-  await Promise.all(sends)
-  agent.destroy()
-  latencies.sort((a, b) => a - b)
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]
-  return { p50: at(0.5), p99: at(0.99), non2xx }
 }
 
 async function main() {
@@ -226,8 +152,8 @@ async function main() {
         try {
           const port = Number(server.line)
           const nextBody = () => bodyOf(sequence++)
-          await paced({ port, rate, seconds: 1, nextBody }) // warm-up
-          const latency = await paced({ port, rate, seconds: duration, nextBody })
+          await paced({ port, rate, seconds: 1, nextBody, headersOf }) // warm-up
+          const latency = await paced({ port, rate, seconds: duration, nextBody, headersOf })
           const saturated = await load({
             port,
             connections: 32,

@@ -1,6 +1,6 @@
 import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
 import { createOutageReporter, toStoredDelivery } from '@inkless-webhooks/core/queue'
-import type { PgBoss, SendOptions } from 'pg-boss'
+import type { JobInsert, PgBoss } from 'pg-boss'
 import { jobIdOf } from './job.js'
 import { createQueues, DEFAULT_QUEUE, deadLetterQueueOf } from './queues.js'
 
@@ -30,6 +30,12 @@ export interface InklessQueueOptions {
    */
   dedupeWindowMs?: number
   /**
+   * Deliveries waiting on PostgreSQL at once; beyond it a delivery is answered 503 at once.
+   * With `timeoutMs`, it bounds what a slow or stalled database makes the receiver hold.
+   * Default 1,000.
+   */
+  maxInFlight?: number
+  /**
    * PostgreSQL outages seen by the `PgBoss` instance (its pool losing the server…): once when
    * one starts, then a count per minute, then once when it ends. Default: one console line
    * each. (Each 503 is also reported to core's `onError`.)
@@ -46,10 +52,19 @@ function milliseconds(name: string, value: number | undefined, fallback: number,
 }
 
 const seconds = (ms: number) => Math.ceil(ms / 1000)
+// Rows in one insert at most: a statement of ~1 MB with 500-byte bodies.
+const MAX_BATCH = 2000
+
+/** A delivery waiting for the insert that stores it. */
+interface Waiting {
+  readonly id: string
+  readonly job: JobInsert
+  readonly settle: (result: 'queued' | 'duplicate' | Error) => void
+}
 const consoleError = (error: Error) => console.error(`[inkless-webhooks] ${error.message}`)
 
 /** The send options of every job, from the queue options, checked once. */
-function jobOptionsOf(options: InklessQueueOptions, queueName: string): SendOptions {
+function jobOptionsOf(options: InklessQueueOptions, queueName: string): JobInsert {
   const attempts = milliseconds('attempts', options.attempts, 8)
   return {
     retryLimit: attempts - 1,
@@ -69,11 +84,13 @@ function jobOptionsOf(options: InklessQueueOptions, queueName: string): SendOpti
  * createInklessQueue(boss) })`, `boss` a started `PgBoss`. A verified delivery becomes one
  * job whose id derives from its dedupe key, so the same delivery reaching several receivers
  * is stored once; the answer is 200 once the insert is committed, 503 when PostgreSQL does not
- * commit it within `timeoutMs`.
+ * commit it within `timeoutMs`. Deliveries that arrive while an insert runs share the next
+ * one (one statement, one commit).
  */
 export function createInklessQueue(boss: PgBoss, options: InklessQueueOptions = {}): DeliveryQueue {
   const queueName = options.queueName ?? DEFAULT_QUEUE
   const timeoutMs = milliseconds('timeoutMs', options.timeoutMs, 2000)
+  const maxWaiting = milliseconds('maxInFlight', options.maxInFlight, 1000)
   const jobOptions = jobOptionsOf(options, queueName)
   const report = options.onError ?? consoleError
   const outage = createOutageReporter('PostgreSQL (createInklessQueue)', (error) => {
@@ -96,33 +113,68 @@ export function createInklessQueue(boss: PgBoss, options: InklessQueueOptions = 
     return created
   }
 
-  const store = async (delivery: QueuedDelivery): Promise<'queued' | 'duplicate'> => {
-    await createOnce()
-    const id = jobIdOf(delivery.dedupeKey)
-    // pg-boss inserts with ON CONFLICT DO NOTHING: null when a job has this id already.
-    const sent = await boss.send(queueName, toStoredDelivery(delivery), { ...jobOptions, id })
-    outage.recovered()
-    return sent === null ? 'duplicate' : 'queued'
+  // Deliveries waiting for the next insert; one insert at a time takes them all (up to
+  // MAX_BATCH): under load many share a statement and a commit instead of one each.
+  const waiting: Waiting[] = []
+  let inserting = false
+
+  const insertWaiting = async () => {
+    if (inserting || waiting.length === 0) return
+    inserting = true
+    const batch = waiting.splice(0, MAX_BATCH)
+    try {
+      await createOnce()
+      // One row per id: a second copy in the same batch is a duplicate of the first.
+      const jobs = new Map<string, JobInsert>()
+      for (const w of batch) jobs.set(w.id, jobs.get(w.id) ?? { ...jobOptions, ...w.job })
+      // pg-boss inserts with ON CONFLICT DO NOTHING and returns the ids it inserted.
+      const inserted = new Set(
+        (await boss.insert(queueName, [...jobs.values()], { returnId: true })) ?? [],
+      )
+      outage.recovered()
+      for (const w of batch) {
+        w.settle(inserted.delete(w.id) ? 'queued' : 'duplicate')
+      }
+    } catch (error) {
+      outage.failed(error)
+      for (const w of batch) w.settle(error instanceof Error ? error : new Error(String(error)))
+    } finally {
+      inserting = false
+      void insertWaiting()
+    }
   }
 
   return {
-    enqueue: (delivery) =>
-      new Promise((resolve, reject) => {
-        // A refused connection fails at once; a database that hangs must not hold the request.
-        // An insert that commits after the 503 is harmless: Inkless's retry finds it, a duplicate.
-        const timer = setTimeout(
-          () => fail(new Error(`PostgreSQL did not commit the job within ${timeoutMs} ms`)),
-          timeoutMs,
+    enqueue: (delivery: QueuedDelivery) => {
+      if (waiting.length >= maxWaiting) {
+        return Promise.reject(
+          new Error(`${waiting.length} deliveries are already waiting on PostgreSQL (maxInFlight)`),
         )
-        const fail = (error: unknown) => {
-          clearTimeout(timer)
+      }
+      return new Promise<'queued' | 'duplicate'>((resolve, reject) => {
+        const id = jobIdOf(delivery.dedupeKey)
+        const entry: Waiting = {
+          id,
+          job: { id, data: toStoredDelivery(delivery) },
+          settle: (result) => {
+            clearTimeout(timer)
+            if (result instanceof Error) reject(result)
+            else resolve(result)
+          },
+        }
+        // A refused connection fails at once; a database that hangs must not hold the request.
+        // A delivery not yet sent is dropped (never stored after its 503); one whose insert
+        // commits after the 503 is harmless: Inkless's retry finds it, a duplicate.
+        const timer = setTimeout(() => {
+          const at = waiting.indexOf(entry)
+          if (at !== -1) waiting.splice(at, 1)
+          const error = new Error(`PostgreSQL did not commit the job within ${timeoutMs} ms`)
           outage.failed(error)
           reject(error)
-        }
-        store(delivery).then((stored) => {
-          clearTimeout(timer)
-          resolve(stored)
-        }, fail)
-      }),
+        }, timeoutMs)
+        waiting.push(entry)
+        void insertWaiting()
+      })
+    },
   }
 }

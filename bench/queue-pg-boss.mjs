@@ -1,0 +1,268 @@
+// Queue mode on PostgreSQL: how fast Inkless gets its 200 when a handler takes 200 ms, with
+// `respond: 'immediately'` (the baseline, handler in the receiver) and `queue` on pg-boss
+// (the receiver commits a job; `queue + worker`: one worker process runs the handlers on this
+// machine meanwhile), and how many jobs per second 1 and 4 worker processes run with a no-op
+// handler. A PostgreSQL 15 cluster is created in a temporary directory with the server's
+// defaults (fsync and synchronous_commit on: a 200 means the job is on disk); every server
+// runs in its own child process, the node adapter throughout.
+// `node bench/queue-pg-boss.mjs [--json] [--duration S] [--rounds N] [--rate R] [--jobs N]`
+import { execFileSync, spawn } from 'node:child_process'
+import { createHmac } from 'node:crypto'
+import { once } from 'node:events'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { fmt, freePort, load, machine, median, paced, spawnLine, stop, table } from './lib.mjs'
+
+const SECRET = 'whsec_bench_pg_boss'
+const HANDLER_MS = 200
+const MODES = ['immediately', 'queue', 'queue + worker']
+const BIN = process.env.INKLESS_PG_BIN ?? '/usr/lib/postgresql/15/bin'
+const here = fileURLToPath(import.meta.url)
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** The 135-byte document_signed body, with a distinct 32-hex-digit document_token per `n`. */
+const bodyOf = (n) =>
+  `{"event":"document_signed","secure_link_id":271,"document_token":"${n.toString(16).padStart(32, '0')}","timestamp":"2026-03-11T23:25:31Z"}`
+const headersOf = (body) => ({
+  'content-type': 'application/json',
+  'x-inkless-signature': createHmac('sha256', SECRET).update(body).digest('base64'),
+})
+const slowHandler = () => sleep(HANDLER_MS)
+
+/** A receiver's pg-boss: it only sends; the workers' instances do the upkeep. */
+const receiverBoss = async (url) => {
+  const { PgBoss } = await import('pg-boss')
+  const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false })
+  await boss.start()
+  return boss
+}
+
+// ---- child roles ----------------------------------------------------------------------
+
+const [role, ...args] = process.argv.slice(2)
+if (role === '--serve') {
+  // A receiver; prints its port.
+  const [mode, url, queueName] = args
+  const { inklessWebhooks } = await import('@inkless-webhooks/node')
+  let options
+  if (mode.startsWith('queue')) {
+    const { createInklessQueue } = await import('@inkless-webhooks/pg-boss')
+    options = { queue: createInklessQueue(await receiverBoss(url), { queueName }) }
+  } else {
+    options = { respond: mode, onDocumentSigned: slowHandler }
+  }
+  const server = createServer(inklessWebhooks({ path: '/webhook', secret: SECRET, ...options }))
+  server.listen(0, '127.0.0.1', () => console.log(server.address().port))
+} else if (role === '--worker') {
+  // A worker; prints `ready`. SIGTERM closes it (the package's own signal handling).
+  const [url, queueName, handlerMs, localConcurrency, batchSize] = args
+  const { PgBoss } = await import('pg-boss')
+  const { createInklessWorker } = await import('@inkless-webhooks/pg-boss')
+  await createInklessWorker({
+    boss: new PgBoss({ connectionString: url, schedule: false }),
+    queueName,
+    work: { localConcurrency: Number(localConcurrency), batchSize: Number(batchSize) },
+    onDocumentSigned: Number(handlerMs) > 0 ? slowHandler : () => {},
+  })
+  console.log('ready')
+} else {
+  await main()
+}
+
+// ---- parent ---------------------------------------------------------------------------
+
+function child(...roleArgs) {
+  return spawnLine(here, roleArgs)
+}
+
+/** initdb + postgres as the `postgres` user (initdb refuses root), on a free port. */
+async function startPostgres(dir) {
+  const user =
+    process.getuid?.() === 0
+      ? {
+          uid: Number(execFileSync('id', ['-u', 'postgres'])),
+          gid: Number(execFileSync('id', ['-g', 'postgres'])),
+        }
+      : {}
+  chmodSync(dir, 0o777)
+  const data = join(dir, 'data')
+  execFileSync(join(BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'], {
+    stdio: 'ignore',
+    ...user,
+  })
+  const port = await freePort()
+  const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir]
+  const proc = spawn(join(BIN, 'postgres'), [...args, '-c', 'max_connections=200', ...(process.env.PGB_SC ? ['-c', 'synchronous_commit=off'] : [])], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...user,
+  })
+  await new Promise((resolve, reject) => {
+    let output = ''
+    proc.once('error', reject)
+    proc.once('exit', (code) => reject(new Error(`postgres exited with ${code}: ${output}`)))
+    proc.stderr.on('data', (chunk) => {
+      output += chunk
+      if (output.includes('ready to accept connections')) resolve()
+    })
+  })
+  proc.stderr.resume()
+  return { proc, url: `postgres://postgres@127.0.0.1:${port}/postgres` }
+}
+
+async function main() {
+  const json = process.argv.includes('--json')
+  const arg = (name, fallback) => {
+    const i = process.argv.indexOf(name)
+    return Number(i === -1 ? fallback : process.argv[i + 1])
+  }
+  const duration = arg('--duration', 3)
+  const rounds = arg('--rounds', 3)
+  const rate = arg('--rate', 500)
+  const jobs = arg('--jobs', 10_000)
+  const dir = mkdtempSync(join(tmpdir(), 'inkless-bench-pg-boss-'))
+  const postgres = await startPostgres(dir).catch(() => undefined)
+  if (!postgres) {
+    rmSync(dir, { recursive: true, force: true })
+    console.log('# Queue mode on PostgreSQL (pg-boss)\n\nSkipped: needs PostgreSQL 15.\n')
+    return
+  }
+  // The parent's instance installs pg-boss's schema once, creates the queues, counts jobs.
+  const boss = await receiverBoss(postgres.url)
+  let queues = 0
+  let sequence = 0
+  try {
+    // ---- the 200: latency at a fixed rate, then req/s at saturation ----
+    const samples = new Map(MODES.map((m) => [m, { p50: [], p99: [], rps: [], non2xx: 0 }]))
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? MODES : [...MODES].reverse()
+      for (const mode of order) {
+        const queueName = `bench-${++queues}`
+        const server = await child('--serve', mode, postgres.url, queueName)
+        const worker =
+          mode === 'queue + worker'
+            ? await child('--worker', postgres.url, queueName, String(HANDLER_MS), '16', '16')
+            : undefined
+        try {
+          const port = Number(server.line)
+          const nextBody = () => bodyOf(sequence++)
+          await paced({ port, rate, seconds: 1, nextBody, headersOf }) // warm-up
+          const latency = await paced({ port, rate, seconds: duration, nextBody, headersOf })
+          const saturated = await load({
+            port,
+            connections: 32,
+            seconds: duration,
+            next: () => {
+              const body = nextBody()
+              return { method: 'POST', path: '/webhook', headers: headersOf(body), body }
+            },
+          })
+          const s = samples.get(mode)
+          s.p50.push(latency.p50)
+          s.p99.push(latency.p99)
+          s.rps.push(saturated.rps)
+          s.non2xx +=
+            latency.non2xx + saturated.errors + saturated.answered - (saturated.statuses[200] ?? 0)
+        } finally {
+          await Promise.all([stop(server.proc), worker && stop(worker.proc)])
+          if (mode.startsWith('queue')) await boss.deleteQueue(queueName)
+        }
+      }
+    }
+    const modes = Object.fromEntries(
+      [...samples].map(([m, s]) => [
+        m,
+        { p50: median(s.p50), p99: median(s.p99), rps: median(s.rps), non2xx: s.non2xx },
+      ]),
+    )
+
+    // ---- workers: jobs/s with a no-op handler ----
+    const { createInklessQueue } = await import('@inkless-webhooks/pg-boss')
+    const { createInklessWebhooks } = await import('@inkless-webhooks/core')
+    const workers = {}
+    let enqueueRate
+    for (const count of [1, 4]) {
+      const queueName = `bench-${++queues}`
+      const webhooks = createInklessWebhooks({
+        secret: SECRET,
+        queue: createInklessQueue(boss, { queueName }),
+      })
+      // Filled through handle(), as receivers do, 64 at a time, before any worker starts.
+      let filled = 0
+      const filling = performance.now()
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (filled++ < jobs) {
+            const body = bodyOf(sequence++)
+            await webhooks.handle({ method: 'POST', headers: headersOf(body), rawBody: body })
+          }
+        }),
+      )
+      enqueueRate ??= jobs / ((performance.now() - filling) / 1000)
+      const t0 = performance.now()
+      const started = await Promise.all(
+        Array.from({ length: count }, () =>
+          child('--worker', postgres.url, queueName, '0', '2', '4'),
+        ),
+      )
+      const completed = async () =>
+        Number(
+          (
+            await boss
+              .getDb()
+              .executeSql(
+                "SELECT count(*) AS n FROM pgboss.job WHERE name = $1 AND state = 'completed'",
+                [queueName],
+              )
+          ).rows[0].n,
+        )
+      while ((await completed()) < jobs) await sleep(25)
+      workers[count] = jobs / ((performance.now() - t0) / 1000)
+      await Promise.all(started.map((w) => stop(w.proc)))
+      await boss.deleteQueue(queueName)
+    }
+
+    const result = {
+      machine: machine(),
+      settings: { handlerMs: HANDLER_MS, rate, duration, rounds, connections: 32, jobs },
+      modes,
+      ratios: Object.fromEntries(
+        ['queue', 'queue + worker'].map((m) => [m, modes[m].rps / modes.immediately.rps]),
+      ),
+      enqueueRate,
+      workers,
+    }
+    if (json) {
+      console.log(JSON.stringify(result, null, 2))
+      return
+    }
+    const ms = (n) => n.toFixed(1)
+    const rows = [['mode', `p50 ms at ${rate}/s`, `p99 ms at ${rate}/s`, 'req/s (32 connections)']]
+    for (const mode of MODES) {
+      const m = modes[mode]
+      rows.push([mode, ms(m.p50), ms(m.p99), fmt(m.rps)])
+    }
+    const verdict = (met) => (met ? 'met' : 'missed')
+    console.log(`# Queue mode on PostgreSQL (pg-boss)
+
+${result.machine}; a handler of ${HANDLER_MS} ms; node adapter; median of ${rounds} rounds. Latency of the 200 under an open-loop ${rate} deliveries/s for ${duration} s (each timed from its scheduled start); req/s with lib.mjs load(), 32 keep-alive connections, ${duration} s. Queue modes: the receiver answers once PostgreSQL 15 (default settings: fsync and synchronous_commit on) committed the pg-boss job; with \`+ worker\`, one worker process (16 loops × batches of 16) runs the handlers meanwhile on the same two cores. Every delivery distinct.
+
+${table(rows)}
+
+${['queue', 'queue + worker'].map((m) => `- ${m}: p99 ack ${ms(modes[m].p99)} ms (target < 10: ${verdict(modes[m].p99 < 10)}); ${result.ratios[m].toFixed(2)}× the req/s of \`immediately\` (target ≥ 0.5: ${verdict(result.ratios[m] >= 0.5)})`).join('\n')}
+- non-200 answers: ${JSON.stringify(Object.fromEntries(MODES.map((m) => [m, modes[m].non2xx])))}
+
+## Workers
+
+${fmt(jobs)} jobs committed through handle() (64 at a time: ${fmt(enqueueRate)} deliveries/s), then run by worker processes (2 loops × batches of 4 each, the default; no-op handler) until all are completed, timed from the workers' start.
+
+${table([['worker processes', 'jobs/s'], ...Object.entries(workers).map(([n, r]) => [n, fmt(r)])])}
+`)
+  } finally {
+    await boss.stop({ graceful: false })
+    await stop(postgres.proc)
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -7,7 +7,15 @@ export type Secrets = string | readonly string[]
  * handlers' context, logs and spans), so spellings a lookup treats alike (`ACME`, `acme`)
  * are one tenant. `undefined` (or no secrets): no such tenant.
  */
-export type TenantSecrets = Secrets | { readonly id: string; readonly secret: Secrets } | undefined
+export type TenantSecrets =
+  | Secrets
+  | {
+      /** The tenant's own id, e.g. its primary key. */
+      readonly id: string
+      /** Its secrets: one, or several during rotation. */
+      readonly secret: Secrets
+    }
+  | undefined
 
 /**
  * Picks the secrets of one tenant, for one endpoint serving many Inkless accounts: called

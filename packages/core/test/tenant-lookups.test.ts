@@ -1,6 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
-import type { InklessRequest, InklessWebhooksOptions } from '../src/index.js'
+import type {
+  DeliveryQueue,
+  InklessRequest,
+  InklessWebhooksOptions,
+  QueuedDelivery,
+} from '../src/index.js'
 import { eventBody, platforms, SECRET, signedHeaders } from './helpers.js'
 
 // The tenant and secret lookups of one endpoint serving many Inkless accounts, against what
@@ -61,6 +66,50 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
     expect((await w.handle(named('acme'))).status).toBe(200)
     expect(lookups.filter((t) => t === 'acme')).toEqual(['acme'])
     expect(lookups).toHaveLength(names + 1)
+  })
+
+  it("queue mode: every spelling of a tenant hands the queue one dedupe key (the job id) and the tenant's id", async () => {
+    const jobs = new Map<string, QueuedDelivery>()
+    const queue: DeliveryQueue = {
+      enqueue: (delivery) => {
+        if (jobs.has(delivery.dedupeKey)) return 'duplicate'
+        jobs.set(delivery.dedupeKey, delivery)
+        return 'queued'
+      },
+    }
+    const w = createInklessWebhooks({
+      tenant: tenantHeader,
+      onError: () => {},
+      queue,
+      secret: (name) =>
+        name.toLowerCase() === 'acme' ? { id: 'acme', secret: SECRET } : undefined,
+    })
+    const body = eventBody()
+    const answers = []
+    for (const spelling of ['acme', 'ACME', 'Acme', 'aCME']) {
+      answers.push((await w.handle(named(spelling, body))).body)
+    }
+    expect(answers).toEqual(['ok', 'duplicate', 'duplicate', 'duplicate'])
+    expect([...jobs.values()].map((job) => job.tenant)).toEqual(['acme'])
+  })
+
+  it('found tenants are bounded by bytes: past 4 MiB the oldest are looked up again, the newest are not', async () => {
+    const lookups = new Map<string, number>()
+    const w = create({
+      now: () => 0,
+      secret: (tenant) => {
+        lookups.set(tenant, (lookups.get(tenant) ?? 0) + 1)
+        return SECRET
+      },
+    })
+    // About 400 bytes each: 20,000 of them are twice the bound.
+    const name = (i: number) => `tenant-${i}-${'n'.repeat(100)}`
+    const tenants = 20_000
+    for (let i = 0; i < tenants; i++) await w.handle(named(name(i), '{}', {}))
+    await w.handle(named(name(0), '{}', {}))
+    await w.handle(named(name(tenants - 1), '{}', {}))
+    expect(lookups.get(name(0))).toBe(2)
+    expect(lookups.get(name(tenants - 1))).toBe(1)
   })
 
   it('tenant() fuzzed (long, unicode, case variants, "..", empty, non-strings, throws): never a 500, never a long name looked up or reported', async () => {

@@ -264,6 +264,25 @@ describe.each(['express', 'fastify'] as const)('Nest on %s over a real socket', 
     expect(audit.entries.filter((e) => e === `signed ${event.document_token}`)).toHaveLength(1)
   })
 
+  it('keeps its absolute path under app.setGlobalPrefix(); other methods get 405, other paths Nest', async () => {
+    const app = await NestFactory.create(AppModule, adapterFor(platform), {
+      logger: false,
+      abortOnError: false,
+    })
+    apps.push(app)
+    app.setGlobalPrefix('api')
+    await app.listen(0, '127.0.0.1')
+    const base = (await app.getUrl()).replace('[::1]', '127.0.0.1')
+    const event = createTestEvent('document_signed')
+    expect((await sendWebhook(`${base}${PATH}`, event, { secret: SECRET })).status).toBe(200)
+    // Under the prefix it is one of Nest's paths: its 404, turned into a 200 by the filter.
+    const prefixed = await sendWebhook(`${base}/api${PATH}`, event, { secret: SECRET })
+    expect(prefixed.body).toBe('swallowed')
+    expect((await fetch(`${base}${PATH}`)).status).toBe(405)
+    // Nest's own routes are untouched: the refuse-all guard answers (hidden by the filter).
+    expect(await (await fetch(`${base}/api/api/me`)).text()).toBe('swallowed')
+  })
+
   it('isGlobal: the core instance is injectable in every module; on() adds a listener', async () => {
     @Injectable()
     class Elsewhere {

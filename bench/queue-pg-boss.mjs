@@ -95,10 +95,19 @@ async function startPostgres(dir) {
   })
   const port = await freePort()
   const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir]
-  const proc = spawn(join(BIN, 'postgres'), [...args, '-c', 'max_connections=200', ...(process.env.PGB_SC ? ['-c', 'synchronous_commit=off'] : [])], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    ...user,
-  })
+  const proc = spawn(
+    join(BIN, 'postgres'),
+    [
+      ...args,
+      '-c',
+      'max_connections=200',
+      ...(process.env.PGB_SC ? ['-c', 'synchronous_commit=off'] : []),
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...user,
+    },
+  )
   await new Promise((resolve, reject) => {
     let output = ''
     proc.once('error', reject)

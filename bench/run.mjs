@@ -37,6 +37,7 @@ for (const script of [
   'memory.mjs',
   'telemetry.mjs',
   'queue.mjs',
+  'queue-pg-boss.mjs',
   'postgres.mjs',
 ]) {
   if (!existsSync(join(here, script))) continue

@@ -190,4 +190,43 @@ describe('inkless-webhooks dev in Chromium, forwarding to the Express example', 
     // None of it reached the example.
     expect(server.logged('document_signed')).toHaveLength(2)
   })
+
+  it("re-sign (a new delivery, run again) and play an envelope with simulate's options", async () => {
+    const third = page.locator('li[data-id="3"]')
+    await third.getByRole('button', { name: 'Re-sign' }).click()
+    const resigned = await row(6)
+    expect(resigned.status).toBe('200 ok')
+    expect(resigned.text).toContain('#3 re-signed with a new timestamp')
+    expect(server.logged('document_signed')).toEqual([
+      expect.any(String),
+      'document_signed: signer 4242 signed tok_edited',
+      'document_signed: signer 4242 signed tok_edited',
+    ])
+
+    await page.locator('#signers').fill('1')
+    await page.getByRole('button', { name: 'Play envelope' }).click()
+    // One signer's ten events, then document_complete and envelope_complete: rows 7 to 18.
+    await row(18)
+    const played = await page
+      .locator('li.row')
+      .evaluateAll((rows) =>
+        rows
+          .filter((r) => Number((r as HTMLElement).dataset.id) >= 7)
+          .map((r) => [
+            r.querySelector('.event')?.textContent,
+            r.querySelector('.status')?.textContent,
+            r.querySelector('.token')?.textContent,
+          ]),
+      )
+    expect(played).toHaveLength(12)
+    expect(played.map(([, status]) => status)).toEqual(Array(12).fill('200 ok'))
+    expect(played[0]?.[0]).toBe('envelope_complete')
+    const token = played[0]?.[2] as string
+    expect(server.logged('document_complete')).toEqual([
+      `document_complete: archive ready for ${token}`,
+    ])
+    expect(server.logged('envelope_complete')).toEqual([
+      `envelope_complete: ${token} is fully signed`,
+    ])
+  })
 })

@@ -180,10 +180,12 @@ describe('packed packages installed with npm', () => {
     copyFileSync(join(root, 'test/fixtures/packed-entry-points.mjs'), join(dir, 'entry-points.mjs'))
     const { stdout } = await run('node', ['entry-points.mjs', ...names], { cwd: dir })
     expect(JSON.parse(stdout)).toEqual({ mismatched: [] })
-    // And every command a package installs runs.
+    // And every command a package installs runs, and knows its version.
     for (const { manifest } of packed) {
       for (const bin of Object.keys((manifest.bin ?? {}) as Record<string, string>)) {
         await run(join(dir, 'node_modules/.bin', bin), ['--help'], { cwd: dir })
+        const version = await run(join(dir, 'node_modules/.bin', bin), ['--version'], { cwd: dir })
+        expect(version.stdout).toBe(`${manifest.version}\n`)
       }
     }
   })

@@ -1,6 +1,7 @@
 // The worker: runs the handlers for every job the receivers stored. Start as many as you
 // like, on as many machines; each job runs on one of them. A failing handler is retried
-// (8 attempts, 1 s doubling), then kept in the failed set; SIGTERM lets running jobs finish.
+// (8 attempts, 1 s doubling), then kept in the failed set. SIGTERM and SIGINT close it: no new
+// jobs, the running ones finish (up to closeTimeoutMs), then the process ends.
 // Run: REDIS_URL=redis://… pnpm --filter example-bullmq worker
 import { createInklessWorker } from '@inkless-webhooks/bullmq'
 import { connection, QUEUE } from './redis.js'
@@ -39,12 +40,5 @@ async function updateCrm(documentToken, attempt) {
   if (process.env.FLAKY_CRM && attempt === 1) throw new Error(`CRM timed out for ${documentToken}`)
 }
 
-// Graceful shutdown: finish the jobs running now, take no new ones.
-for (const signal of ['SIGTERM', 'SIGINT']) {
-  process.once(signal, async () => {
-    await worker.close()
-    process.exit(0)
-  })
-}
 await worker.worker.waitUntilReady()
 console.log(`worker ready on queue ${QUEUE}`)

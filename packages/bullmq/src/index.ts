@@ -8,6 +8,8 @@
 export { type InklessJobData, jobIdOf } from './job.js'
 export { type InklessQueueOptions, inklessQueue } from './queue.js'
 export {
+  type FailedDeliveries,
+  type FailedDelivery,
   type FailedJob,
   type FailedJobFilter,
   failedDeliveries,
@@ -20,4 +22,5 @@ export {
   type InklessWorkerOptions,
   type JobContext,
   type JobErrorContext,
+  type RateLimit,
 } from './worker.js'

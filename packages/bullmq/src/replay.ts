@@ -43,6 +43,24 @@ export interface FailedJob {
   readonly rawBody: string | undefined
 }
 
+/** A failed job's signed bytes, to send again. */
+export interface FailedDelivery {
+  /** The job's id and event, for the listing. */
+  readonly label: string
+  /** The exact bytes Inkless signed. */
+  readonly body: string
+}
+
+/** The failed jobs of a queue as deliveries to send again (the testing CLI's `ReplaySource`). */
+export interface FailedDeliveries {
+  /** The queue and its server, for messages. */
+  readonly name: string
+  /** Connects, then yields each matching failed job's bytes, newest failure first. */
+  deliveries(): AsyncIterable<FailedDelivery>
+  /** Disconnects. */
+  close(): Promise<void>
+}
+
 const PAGE = 500
 
 function summary(job: Job<InklessJobData>): FailedJob {
@@ -152,7 +170,10 @@ export async function replayFailedJobs(
  * bytes, to send again over HTTP (with `--resign`, as new deliveries: the originals are
  * still in the failed set, so their own bytes are answered `duplicate`).
  */
-export function failedDeliveries(url: string, options: ReplayFailedJobsOptions = {}) {
+export function failedDeliveries(
+  url: string,
+  options: ReplayFailedJobsOptions = {},
+): FailedDeliveries {
   let close: (() => Promise<void>) | undefined
   return {
     name: `the failed jobs of ${options.queueName ?? 'inkless'} at ${new URL(url).host}`,

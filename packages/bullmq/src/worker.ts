@@ -19,6 +19,14 @@ import type { InklessJobData } from './job.js'
 
 export type { JobContext, JobErrorContext }
 
+/** How many jobs may start per interval, across every worker of the queue. */
+export interface RateLimit {
+  /** Jobs started per `durationMs`, at most. */
+  max: number
+  /** The interval, in ms. */
+  durationMs: number
+}
+
 /** The worker's callbacks (as core's), its Redis connection, and BullMQ's worker options. */
 export interface InklessWorkerOptions extends JobRunnerOptions {
   /** Redis, as BullMQ takes it: connection options or an ioredis instance. */
@@ -31,7 +39,7 @@ export interface InklessWorkerOptions extends JobRunnerOptions {
    * At most `max` jobs started per `durationMs`, across every worker of the queue (BullMQ's
    * limiter, kept in Redis): for a downstream that allows so many calls per second.
    */
-  rateLimit?: { max: number; durationMs: number }
+  rateLimit?: RateLimit
   /**
    * How long `close()` waits for running jobs before it disconnects anyway (a job cut short
    * runs again once its lock expires, `lockDuration`). Default 25,000 ms.

@@ -9,10 +9,12 @@ import type {
 import {
   closeOnSignals,
   createJobRunner,
+  createOutageReporter,
   type JobContext,
   type JobErrorContext,
   type JobResult,
   type JobRunner,
+  type OutageReporter,
   type StoredDelivery,
   toStoredDelivery,
 } from '@inkless-webhooks/core/queue'
@@ -69,3 +71,15 @@ expectError(createJobRunner({ onOtpSent: (event: { event: 'document_signed' }) =
 expectType<() => void>(closeOnSignals(['SIGTERM', 'SIGINT'], async () => {}))
 expectError(closeOnSignals('SIGTERM', async () => {}))
 expectError(closeOnSignals(['SIGTERM'], () => {}))
+
+// Outage reports: a name, where to report, optional interval and clock.
+const outage = createOutageReporter('Redis (my queue)', (error, level) => {
+  expectType<InklessWebhookError>(error)
+  expectType<'error' | 'warn'>(level)
+})
+expectType<OutageReporter>(outage)
+outage.failed(new Error('ECONNREFUSED'))
+outage.failed('anything thrown')
+outage.recovered()
+createOutageReporter('x', () => {}, { intervalMs: 30_000, now: () => 0 })
+expectError(createOutageReporter('x', () => {}, { intervalMs: '1m' }))

@@ -1,12 +1,12 @@
 // Queue mode through Redis outages, with real redis-server processes and child processes:
 // what a receiver holds and stores while Redis is down (issue 22 finding 8), how a worker
 // reports an outage, and how workers shut down, with Redis there or gone.
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Queue } from 'bullmq'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { eventBody, SECRET, signed } from './support/deliveries.js'
 import { RedisServer } from './support/redis.js'
 
@@ -106,6 +106,34 @@ describe('receiver: Redis down (issue 22 finding 8)', () => {
     expect(burst.growth).toBeLessThan(20 * 2 ** 20)
     expect(burst.outageReports).toBe(1)
     expect(after).toMatchObject({ status: 200, jobs: 1 })
+  })
+  it('Redis stalled (connected, not answering): at most maxInFlight adds wait on it, the rest are refused and never stored', {
+    timeout: 30_000,
+  }, async () => {
+    const redis = await redisServer()
+    const queue = queueOn(redis, nextQueue())
+    await queue.waitUntilReady()
+    const { inklessQueue } = await import('@inkless-webhooks/bullmq')
+    const { createInklessWebhooks } = await import('@inkless-webhooks/core')
+    const webhooks = createInklessWebhooks({
+      secret: SECRET,
+      onError() {},
+      queue: inklessQueue(queue, { timeoutMs: 500, maxInFlight: 5, onError() {} }),
+    })
+    const deliver = () => {
+      const body = eventBody('link_viewed')
+      return webhooks.handle({ method: 'POST', headers: signed(body), rawBody: body })
+    }
+    redis.pause()
+    const answers = await Promise.all(Array.from({ length: 20 }, deliver))
+    redis.resume()
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 503))
+    // The five adds Redis had received land when it resumes; the fifteen others were never sent.
+    await vi.waitFor(async () => expect(await queue.getWaitingCount()).toBe(5))
+    // Once those five have settled (their read-back too), the receiver takes deliveries again;
+    // one refused meanwhile is refused at once, so nothing else is stored.
+    await vi.waitFor(async () => expect((await deliver()).status).toBe(200))
+    expect(await queue.getWaitingCount()).toBe(6)
   })
 })
 

@@ -10,7 +10,7 @@
 import type { InklessWebhooksOptions } from './options.js'
 import { type InklessWebhooks, isInklessWebhooks } from './webhooks.js'
 
-export { type BodySource, type ConsumedBody, consumedBody } from './body.js'
+export { type BodySource, type ConsumedBody, consumedBody, wholeBody } from './body.js'
 export { getHeader } from './headers.js'
 export {
   createListenerRegistry,

@@ -105,10 +105,59 @@ export function readBody(
   limit: number,
   deadline: Deadline,
 ): Promise<ReadResult> {
+  const whole = (source as Partial<WholeBody>)[wholeRead]
+  if (whole !== undefined) return readWhole(whole, limit, deadline)
   const collector = new Collector(limit)
   return isNodeReadable(source)
     ? readNodeStream(source, collector, deadline)
     : readWebOrIterable(source, collector, deadline)
+}
+
+const wholeRead = Symbol.for('inkless-webhooks.whole-body')
+
+interface WholeBody extends AsyncIterable<Uint8Array> {
+  readonly [wholeRead]: () => Promise<ArrayBuffer | Uint8Array>
+}
+
+const bytesOf = (body: ArrayBuffer | Uint8Array) =>
+  body instanceof Uint8Array ? body : new Uint8Array(body)
+
+/**
+ * A body read in one call, such as a Fetch `Request`'s `arrayBuffer()` once the server has
+ * bounded it by its declared length: core calls `read` when it wants the body, under the
+ * same size limit and deadline as a stream, without iterating over one chunk. Other readers
+ * see an async iterable of that one chunk.
+ */
+export function wholeBody(
+  read: () => Promise<ArrayBuffer | Uint8Array>,
+): AsyncIterable<Uint8Array> {
+  const body: WholeBody = {
+    [wholeRead]: read,
+    async *[Symbol.asyncIterator]() {
+      yield bytesOf(await read())
+    },
+  }
+  return body
+}
+
+function readWhole(
+  read: () => Promise<ArrayBuffer | Uint8Array>,
+  limit: number,
+  deadline: Deadline,
+): Promise<ReadResult> {
+  return new Promise((resolve, reject) => {
+    const cancel = deadline(() => resolve('timeout'))
+    read().then(
+      (body) => {
+        cancel()
+        resolve(withinLimit(bytesOf(body), limit))
+      },
+      (error: unknown) => {
+        cancel()
+        reject(error)
+      },
+    )
+  })
 }
 
 /** Reads a Node.js stream through its 'data' events, several times cheaper than its iterator. */

@@ -28,6 +28,7 @@ import {
   type TenantSecrets,
   verifySignature,
 } from '@inkless-webhooks/core'
+import { type BodySource, wholeBody } from '@inkless-webhooks/core/adapter'
 import * as otel from '@opentelemetry/api'
 import { pino } from 'pino'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
@@ -312,3 +313,12 @@ expectAssignable<InklessErrorCode>('signature_rejected')
 expectAssignable<InklessErrorCode>('tenant_failed')
 expectAssignable<InklessErrorCode>('secret_lookup_failed')
 expectNotAssignable<InklessErrorCode>('signature_forged')
+
+// wholeBody: a one-call read (a Request's arrayBuffer()) as a request's body.
+const whole = wholeBody(() =>
+  new Request('http://x/', { method: 'POST', body: '{}' }).arrayBuffer(),
+)
+expectType<AsyncIterable<Uint8Array>>(whole)
+expectAssignable<BodySource>(whole)
+expectAssignable<InklessRequest>({ method: 'POST', headers: {}, rawBody: whole })
+expectError(wholeBody(async () => '{}'))

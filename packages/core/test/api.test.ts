@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { PassThrough, Readable } from 'node:stream'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { pathMatches, splitAdapterOptions } from '../src/adapter.js'
+import { pathMatches, splitAdapterOptions, wholeBody } from '../src/adapter.js'
 import { callbackName } from '../src/events.js'
 import {
   createInklessWebhooks,
@@ -305,6 +305,47 @@ describe('Node.js streams as the body', () => {
     closed.write('{')
     closed.destroy()
     expect((await b).status).toBe(400)
+  })
+})
+
+describe('a body read in one call (wholeBody)', () => {
+  it('is read once, under the size limit and the deadline, never iterated', async () => {
+    const onEvent = vi.fn()
+    const w = createInklessWebhooks({
+      secret: SECRET,
+      onEvent,
+      maxBodyBytes: 1000,
+      bodyTimeoutMs: 50,
+      onError: () => {},
+    })
+    const once = (read: () => Promise<ArrayBuffer | Uint8Array>) => {
+      const body = wholeBody(read)
+      // The fast path: core calls `read`, not the iterator.
+      return Object.assign(body, {
+        [Symbol.asyncIterator]: () => {
+          throw new Error('iterated')
+        },
+      })
+    }
+    const text = eventBody()
+    const read = vi.fn(async () => new TextEncoder().encode(text).buffer as ArrayBuffer)
+    expect((await w.handle({ ...post(text), rawBody: once(read) })).status).toBe(200)
+    expect(read).toHaveBeenCalledTimes(1)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+    const large = once(async () => new Uint8Array(1001))
+    expect((await w.handle({ method: 'POST', headers: {}, rawBody: large })).status).toBe(413)
+    const never = once(() => new Promise<Uint8Array>(() => {}))
+    expect((await w.handle({ method: 'POST', headers: {}, rawBody: never })).status).toBe(408)
+    const failing = once(() => Promise.reject(new Error('reset')))
+    expect((await w.handle({ method: 'POST', headers: {}, rawBody: failing })).status).toBe(400)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+
+  it('is one chunk to any other reader', async () => {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of wholeBody(async () => new Uint8Array([1, 2, 3]).buffer))
+      chunks.push(chunk)
+    expect(chunks).toEqual([new Uint8Array([1, 2, 3])])
   })
 })
 

@@ -9,7 +9,12 @@ import {
   type InklessWebhooks,
   type InklessWebhooksOptions,
 } from '@inkless-webhooks/core'
-import { type BodySource, consumedBody, splitAdapterOptions } from '@inkless-webhooks/core/adapter'
+import {
+  type BodySource,
+  consumedBody,
+  splitAdapterOptions,
+  wholeBody,
+} from '@inkless-webhooks/core/adapter'
 
 /** What the platform passes beside the request: Workers' `ExecutionContext`, Next's context… */
 export type FetchContext =
@@ -62,18 +67,13 @@ export interface InklessFetchHandler {
 const FETCH_FIX =
   'Pass the Request before anything reads its body (in Hono: mount the handler itself, or call it before c.req.json()), or pass request.clone().'
 
-/** The body as one chunk from `arrayBuffer()`, read only when core asks for it. */
-async function* wholeBody(request: Request) {
-  yield new Uint8Array(await request.arrayBuffer())
-}
-
 function bodyOf(request: Request): BodySource {
   if (request.bodyUsed) return consumedBody(FETCH_FIX)
   // With a declared length, core refuses one over maxBodyBytes before asking for the body,
   // and the server stops the body at that length: arrayBuffer() is then bounded, and it is
   // the runtimes' fast path (on Node, `request.body` builds a Web stream over the socket).
   // Core still checks the size of what it got. Without one (chunked), stream under the limit.
-  if (request.headers.has('content-length')) return wholeBody(request)
+  if (request.headers.has('content-length')) return wholeBody(() => request.arrayBuffer())
   return request.body ?? ''
 }
 

@@ -34,7 +34,7 @@ import { SECRET } from './support/deliveries.js'
 import { freePort } from './support/ports.js'
 
 describe('fixtures', () => {
-  it('createTestEvent: a valid payload for each of the 16 events, overridable', () => {
+  it('createTestEvent: a valid payload for each event of INKLESS_EVENTS, overridable', () => {
     for (const name of INKLESS_EVENTS) {
       const event = createTestEvent(name)
       const parsed = parseEvent(JSON.stringify(event))

@@ -1,28 +1,5 @@
-/** The 16 events Inkless delivers, in lifecycle order. */
-export const INKLESS_EVENTS = [
-  'document_signing_link_sent',
-  'link_viewed',
-  'link_resent',
-  'otp_sent',
-  'otp_verified',
-  'document_signed',
-  'document_complete',
-  'envelope_complete',
-  'sms_sent',
-  'sms_delivered',
-  'sms_failed',
-  'email_delivered',
-  'email_opened',
-  'email_clicked',
-  'email_bounced',
-  'email_rejected',
-] as const
-
-/** One of the 16 event names, e.g. `'document_signed'`. */
-export type InklessEventName = (typeof INKLESS_EVENTS)[number]
-
 /**
- * The fields every event carries (Inkless sends the same shape for all 16); what each event
+ * The fields every event carries (Inkless sends the same shape for all); what each event
  * means and when it fires is on {@link InklessEventMap}.
  */
 export interface InklessEventPayload<N extends string = string> {
@@ -49,7 +26,9 @@ export interface InklessEventPayload<N extends string = string> {
 }
 
 /**
- * Every event Inkless delivers, by name: when it fires and what it carries. Each one carries
+ * Every event Inkless delivers, by name: when it fires and what it carries. The one place an
+ * event is described: {@link InklessEventName}, {@link INKLESS_EVENT_INFO} (the runtime list)
+ * and the `on…` callbacks must then follow, or core does not compile. Each one carries
  * `event`, `document_token` and `timestamp`, and `secure_link_id` where a recipient's link
  * applies ({@link InklessEventPayload}). Deliveries are queued on Inkless's side, so they may
  * arrive out of order, and a delivery answered with anything but a 2xx is retried.
@@ -110,12 +89,51 @@ export interface InklessEventMap {
   email_rejected: InklessEventPayload<'email_rejected'>
 }
 
-// Compiles only while the map above names exactly the events of INKLESS_EVENTS.
-type Within<A extends B, B> = A
-type _EveryEventDescribed = [
-  Within<keyof InklessEventMap, InklessEventName>,
-  Within<InklessEventName, keyof InklessEventMap>,
-]
+/** What is known of each event beyond its name and payload. */
+export interface InklessEventInfo {
+  /**
+   * True when the event is about one recipient and carries their link's `secure_link_id`;
+   * false for events about the whole document or envelope.
+   */
+  readonly recipient: boolean
+}
+
+/** One of the event names Inkless delivers (the keys of {@link InklessEventMap}), e.g. `'document_signed'`. */
+export type InklessEventName = keyof InklessEventMap
+
+const RECIPIENT: InklessEventInfo = Object.freeze({ recipient: true })
+const WHOLE: InklessEventInfo = Object.freeze({ recipient: false })
+
+/**
+ * Every event of {@link InklessEventMap}, in lifecycle order, with what is known of it: the
+ * runtime list that {@link INKLESS_EVENTS}, the `on…` callbacks and the testing kit's
+ * fixtures derive from. It does not compile without every event of the map, and nothing else.
+ */
+export const INKLESS_EVENT_INFO: { readonly [N in InklessEventName]: InklessEventInfo } =
+  Object.freeze({
+    document_signing_link_sent: RECIPIENT,
+    link_viewed: RECIPIENT,
+    link_resent: RECIPIENT,
+    otp_sent: RECIPIENT,
+    otp_verified: RECIPIENT,
+    document_signed: RECIPIENT,
+    document_complete: WHOLE,
+    envelope_complete: WHOLE,
+    sms_sent: RECIPIENT,
+    sms_delivered: RECIPIENT,
+    sms_failed: RECIPIENT,
+    email_delivered: RECIPIENT,
+    email_opened: RECIPIENT,
+    email_clicked: RECIPIENT,
+    email_bounced: RECIPIENT,
+    email_rejected: RECIPIENT,
+  } satisfies Record<InklessEventName, InklessEventInfo>)
+
+/** Every event name Inkless delivers, in lifecycle order (the keys of {@link INKLESS_EVENT_INFO}). */
+export const INKLESS_EVENTS: readonly InklessEventName[] = Object.freeze(
+  // Object.keys is typed string[]; the keys of INKLESS_EVENT_INFO are exactly the names.
+  Object.keys(INKLESS_EVENT_INFO) as InklessEventName[],
+)
 
 /**
  * The payload of one event, e.g. `InklessEventOf<'document_signed'>` (the same type as
@@ -123,10 +141,10 @@ type _EveryEventDescribed = [
  */
 export type InklessEventOf<N extends InklessEventName> = InklessEventPayload<N>
 
-/** A verified event with one of the 16 names, discriminated by `event`. */
+/** A verified event with a known name, discriminated by `event`. */
 export type InklessEvent = { [N in InklessEventName]: InklessEventOf<N> }[InklessEventName]
 
-/** A verified event whose name is not (yet) among the 16. */
+/** A verified event whose name is not (yet) known. */
 export type InklessUnknownEvent = InklessEventPayload<string>
 
 /**
@@ -158,6 +176,6 @@ export const callbackName = <N extends InklessEventName>(name: N): CallbackName<
 
 const eventNames: ReadonlySet<string> = new Set(INKLESS_EVENTS)
 
-/** True when `name` is one of the 16 event names (narrows it to {@link InklessEventName}). */
+/** True when `name` is a known event name (narrows it to {@link InklessEventName}). */
 export const isInklessEventName = (name: unknown): name is InklessEventName =>
   typeof name === 'string' && eventNames.has(name)

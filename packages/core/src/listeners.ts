@@ -1,7 +1,9 @@
 import type { RawBody } from './body.js'
 import type { ListenerFailure } from './errors.js'
 import {
+  type CallbackName,
   callbackName,
+  type INKLESS_EVENT_INFO,
   INKLESS_EVENTS,
   type InklessEvent,
   type InklessEventMap,
@@ -40,8 +42,9 @@ export type EventHandler<E, C = DeliveryContext> = (event: E, context: C) => unk
 /**
  * `onDocumentSigned`, `onEnvelopeComplete`, … one optional callback per event, called with
  * the verified event, typed by its name ({@link InklessEventMap} says what each carries).
- * Written out rather than mapped from the names so that each keeps its documentation
- * (renamed mapped keys lose it); core's type tests check that the two agree.
+ * Written out rather than mapped from {@link INKLESS_EVENT_INFO} so that each keeps its
+ * documentation (TypeScript drops it from renamed mapped keys, and the API reference needs
+ * it); `_EveryCallbackWritten` below stops core compiling until they agree.
  */
 export interface EventCallbacks<C = DeliveryContext> {
   /** `document_signing_link_sent`: a signing link was sent to a recipient. */
@@ -78,11 +81,18 @@ export interface EventCallbacks<C = DeliveryContext> {
   onEmailRejected?: EventHandler<InklessEventOf<'email_rejected'>, C>
 }
 
+// Compiles only while EventCallbacks is exactly the callbacks mapped from the event names.
+type Same<A extends B, B> = A
+type Mapped = {
+  [N in InklessEventName as CallbackName<N>]?: EventHandler<InklessEventOf<N>, DeliveryContext>
+}
+type _EveryCallbackWritten = [Same<EventCallbacks, Mapped>, Same<Mapped, EventCallbacks>]
+
 /** The typed callbacks, plus the catch-alls for known and unknown events. */
 export interface ListenerOptions<C = DeliveryContext> extends EventCallbacks<C> {
   /** Every verified event with a known name, after its own callback. */
   onEvent?: EventHandler<InklessEvent, C>
-  /** Verified events whose name is not among the 16. */
+  /** Verified events whose name is not known. */
   onUnknownEvent?: EventHandler<InklessUnknownEvent, C>
 }
 

@@ -15,8 +15,10 @@ export {
 } from './errors.js'
 export {
   type CallbackName,
+  INKLESS_EVENT_INFO,
   INKLESS_EVENTS,
   type InklessEvent,
+  type InklessEventInfo,
   type InklessEventMap,
   type InklessEventName,
   type InklessEventOf,

@@ -8,11 +8,15 @@ import {
   type ErrorContext,
   type EventCallbacks,
   type HeaderSource,
+  INKLESS_EVENT_INFO,
   INKLESS_EVENTS,
   type InklessErrorCode,
   type InklessEvent,
+  type InklessEventInfo,
+  type InklessEventMap,
   type InklessEventName,
   type InklessEventOf,
+  type InklessEventPayload,
   type InklessRequest,
   type InklessResponse,
   type InklessUnknownEvent,
@@ -55,27 +59,19 @@ declare const name: InklessEventName
 expectType<AllNames>(name)
 expectNotAssignable<InklessEventName>('document_voided')
 
-expectType<
-  readonly [
-    'document_signing_link_sent',
-    'link_viewed',
-    'link_resent',
-    'otp_sent',
-    'otp_verified',
-    'document_signed',
-    'document_complete',
-    'envelope_complete',
-    'sms_sent',
-    'sms_delivered',
-    'sms_failed',
-    'email_delivered',
-    'email_opened',
-    'email_clicked',
-    'email_bounced',
-    'email_rejected',
-  ]
->(INKLESS_EVENTS)
-expectType<16>(INKLESS_EVENTS.length)
+expectType<readonly InklessEventName[]>(INKLESS_EVENTS)
+// One list: the names, the map and the callbacks are its keys.
+expectType<InklessEventName>(null as unknown as keyof typeof INKLESS_EVENT_INFO)
+expectType<InklessEventName>(null as unknown as keyof InklessEventMap)
+expectType<InklessEventInfo>(INKLESS_EVENT_INFO.document_signed)
+expectType<boolean>(INKLESS_EVENT_INFO.envelope_complete.recipient)
+expectType<InklessEventPayload<'link_viewed'>>(null as unknown as InklessEventMap['link_viewed'])
+expectError(() => {
+  INKLESS_EVENT_INFO.document_signed = { recipient: false }
+})
+expectError(() => {
+  INKLESS_EVENT_INFO.document_signed.recipient = false
+})
 expectError(INKLESS_EVENTS.push('link_viewed'))
 expectError(() => {
   INKLESS_EVENTS[0] = 'link_viewed'
@@ -121,7 +117,7 @@ expectType<'onDocumentSigningLinkSent'>(
 )
 expectType<'onOtpVerified'>(null as unknown as CallbackName<'otp_verified'>)
 expectType<'onEmailBounced'>(null as unknown as CallbackName<'email_bounced'>)
-// @ts-expect-error: not one of the 16 events
+// @ts-expect-error: not a known event
 expectAssignable<string>(null as unknown as CallbackName<'document_voided'>)
 
 expectType<boolean>(verifySignature('{}', 'sig', 'secret'))

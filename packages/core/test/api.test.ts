@@ -7,6 +7,7 @@ import { callbackName } from '../src/events.js'
 import {
   createInklessWebhooks,
   createMemoryDedupeStore,
+  INKLESS_EVENT_INFO,
   INKLESS_EVENTS,
   isInklessWebhooks,
   parseEvent,
@@ -174,11 +175,13 @@ describe('parseEvent', () => {
 })
 
 describe('events', () => {
-  it('has the 16 names, each with its camelCase callback', () => {
-    expect(INKLESS_EVENTS).toHaveLength(16)
+  it('lists the names of INKLESS_EVENT_INFO, each with its own camelCase callback', () => {
+    expect(INKLESS_EVENTS).toEqual(Object.keys(INKLESS_EVENT_INFO))
+    expect(INKLESS_EVENTS.length).toBeGreaterThan(0)
     expect(callbackName('document_signing_link_sent')).toBe('onDocumentSigningLinkSent')
     expect(callbackName('otp_verified')).toBe('onOtpVerified')
-    expect(new Set(INKLESS_EVENTS.map(callbackName)).size).toBe(16)
+    expect(new Set(INKLESS_EVENTS.map(callbackName)).size).toBe(INKLESS_EVENTS.length)
+    expect(Object.isFrozen(INKLESS_EVENTS)).toBe(true)
   })
 })
 

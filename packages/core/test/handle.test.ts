@@ -90,7 +90,7 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
       ])
     })
 
-    it('every one of the 16 events reaches its own callback only', async () => {
+    it('every event of INKLESS_EVENTS reaches its own callback only', async () => {
       const { INKLESS_EVENTS } = await import('../src/index.js')
       const seen: string[] = []
       const options: Record<string, unknown> = { ...quiet() }

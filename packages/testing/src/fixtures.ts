@@ -1,18 +1,13 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import {
+  INKLESS_EVENT_INFO,
   INKLESS_EVENTS,
   type InklessEventName,
   type InklessEventOf,
   type InklessVerificationRequest,
+  isInklessEventName,
   signPayload,
 } from '@inkless-webhooks/core'
-
-// Events about the whole document or envelope carry no secure link; the rest name the
-// recipient's link.
-const WITHOUT_LINK: ReadonlySet<InklessEventName> = new Set([
-  'document_complete',
-  'envelope_complete',
-])
 
 export const documentToken = (): string => randomBytes(16).toString('hex')
 
@@ -24,12 +19,13 @@ export function createTestEvent<N extends InklessEventName>(
   name: N,
   overrides: Partial<InklessEventOf<N>> & Record<string, unknown> = {},
 ): InklessEventOf<N> {
-  if (!INKLESS_EVENTS.includes(name)) {
+  if (!isInklessEventName(name)) {
     throw new TypeError(`Unknown Inkless event "${name}". Known: ${INKLESS_EVENTS.join(', ')}`)
   }
   return {
     event: name,
-    ...(WITHOUT_LINK.has(name) ? {} : { secure_link_id: randomInt(1, 1_000_000) }),
+    // Events about the whole document or envelope carry no recipient's link.
+    ...(INKLESS_EVENT_INFO[name].recipient ? { secure_link_id: randomInt(1, 1_000_000) } : {}),
     document_token: documentToken(),
     timestamp: inklessTimestamp(),
     ...overrides,

@@ -222,6 +222,18 @@ describe('CLI', () => {
       ['send', 'http://127.0.0.1:1/webhook', 'document_voided', '--secret', 's'],
       /unknown event "document_voided"$/,
     ],
+    [['dev', '--secret', 's'], /missing --forward-to <url>/],
+    [['dev', '--forward-to', 'ftp://x/webhook', '--secret', 's'], /http:\/\/ or https:\/\//],
+    [['dev', '--forward-to', 'http://127.0.0.1:1/webhook'], /no secret/],
+    [
+      ['dev', '--forward-to', 'http://127.0.0.1:1/', '--secret', 's', '--port', 'x'],
+      /--port must be an integer/,
+    ],
+    [['dev', 'http://127.0.0.1:1/', '--secret', 's'], /dev takes no arguments/],
+    [
+      ['dev', '--forward-to', 'http://127.0.0.1:1/', '--secret', 's', '--port', '70000'],
+      /--port must be an integer ≤ 65535/,
+    ],
     [
       ['send', 'http://127.0.0.1:1/webhook', 'document_sign', '--secret', 's'],
       /^inkless-webhooks: unknown event "document_sign"; did you mean "document_signed"\?$/,

@@ -501,11 +501,13 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'dev') {
     if (positionals.length > 0)
       throw new UsageError('dev takes no arguments; pass --forward-to <url>')
+    const port = integer(values, 'port', 4141)
+    if (port > 65535) throw new UsageError('--port must be an integer ≤ 65535')
     const inspector = await startInspector({
       forwardTo: url(values['forward-to'], '--forward-to <url>'),
       secret: secret(values),
       secretFrom: secretSource(values.secret),
-      port: integer(values, 'port', 4141),
+      port,
       dispatcher,
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE')

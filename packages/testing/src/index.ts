@@ -18,6 +18,7 @@ export type {
   FailedJobFilter,
   HistoryEntry,
   HistoryRequest,
+  HistoryResponse,
   ReplayDelivery,
   ReplayedJob,
   ReplaySource,

@@ -87,12 +87,12 @@ export async function startInspector(options: InspectorOptions) {
       error,
       answer?.durationMs ?? performance.now() - started,
     )
-    const problem = answer && extra.check?.(answer)
+    // A status's own hint says more than "expected status 200" (a 404: check the path).
     const explanation =
-      problem ??
       (answer && answer.status >= 400
         ? (statusHint(answer.status, options.secretFrom) ?? serverErrorHint(answer.status))
-        : undefined)
+        : undefined) ??
+      (answer && extra.check?.(answer))
     const shown: Row = {
       ...row,
       ...(explanation ? { explanation } : {}),

@@ -13,6 +13,16 @@ export interface HistoryRequest {
   readonly body: string
 }
 
+/** The recorded answer to a request of a history file. */
+export interface HistoryResponse {
+  /** The HTTP status. */
+  readonly status: number
+  /** The answer's headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The answer's body, as text. */
+  readonly body: string
+}
+
 /** One delivery the inspector (`inkless-webhooks dev`) made, and what came back. */
 export interface HistoryEntry {
   /** Its number in the session, from 1. */
@@ -28,11 +38,7 @@ export interface HistoryEntry {
   /** The request as sent. */
   readonly request: HistoryRequest
   /** The answer, unless none came back (then `error` says why). */
-  readonly response?: {
-    readonly status: number
-    readonly headers: Readonly<Record<string, string>>
-    readonly body: string
-  }
+  readonly response?: HistoryResponse
   /** Why no answer came back. */
   readonly error?: string
   /** From sending to the end of the answer, in ms. */

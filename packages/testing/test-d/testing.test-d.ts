@@ -8,6 +8,7 @@ import {
   type DeliveryHistory,
   type FailedJobFilter,
   type HistoryEntry,
+  type HistoryResponse,
   type ReplayDelivery,
   type ReplayedJob,
   type ReplaySource,
@@ -48,6 +49,7 @@ expectError(simulate('http://127.0.0.1/webhook', { signal: 'stop' }))
 declare const history: DeliveryHistory
 expectType<'inkless-webhooks-history'>(history.format)
 expectType<string>((history.deliveries[0] as HistoryEntry).request.body)
+expectType<HistoryResponse | undefined>(history.deliveries[0]?.response)
 expectType<number | undefined>(history.deliveries[0]?.response?.status)
 const failedJobs: ReplaySource = {
   name: 'bullmq inkless on redis://127.0.0.1:6379',

@@ -8,7 +8,6 @@
 // `node bench/queue-pg-boss.mjs [--json] [--duration S] [--rounds N] [--rate R] [--jobs N]`
 import { execFileSync, spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { once } from 'node:events'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -95,19 +94,10 @@ async function startPostgres(dir) {
   })
   const port = await freePort()
   const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir]
-  const proc = spawn(
-    join(BIN, 'postgres'),
-    [
-      ...args,
-      '-c',
-      'max_connections=200',
-      ...(process.env.PGB_SC ? ['-c', 'synchronous_commit=off'] : []),
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      ...user,
-    },
-  )
+  const proc = spawn(join(BIN, 'postgres'), [...args, '-c', 'max_connections=200'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...user,
+  })
   await new Promise((resolve, reject) => {
     let output = ''
     proc.once('error', reject)

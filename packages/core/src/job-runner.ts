@@ -78,8 +78,11 @@ export type JobResult =
       readonly error: InklessWebhookError
     }
 
-/** A worker's callbacks and where it reports. */
-export interface JobRunnerOptions extends ListenerOptions<JobContext> {
+/**
+ * A worker's callbacks and where it reports. `C`: the listeners' context, {@link JobContext}
+ * and what the queue package adds to it (a transaction…).
+ */
+export interface JobRunnerOptions<C extends JobContext = JobContext> extends ListenerOptions<C> {
   /** Every failed or refused run. Default: `logger`, else one console line. */
   onError?: (error: Error, context: JobErrorContext) => void
   /** A pino-style logger for the same reports (README "Logging"). */
@@ -89,12 +92,13 @@ export interface JobRunnerOptions extends ListenerOptions<JobContext> {
 }
 
 /** Runs stored deliveries through the listeners; a queue package calls it per job. */
-export interface JobRunner extends ListenerMethods<JobContext> {
+export interface JobRunner<C extends JobContext = JobContext> extends ListenerMethods<C> {
   /**
    * Checks `data` (a {@link StoredDelivery} read back from the queue), rebuilds the event
-   * from its raw body, checks the dedupe key, runs the listeners. Never rejects.
+   * from its raw body, checks the dedupe key, runs the listeners with `extra` added to their
+   * context. Never rejects.
    */
-  run(data: unknown, job: JobInfo): Promise<JobResult>
+  run(data: unknown, job: JobInfo, extra?: Omit<C, keyof JobContext>): Promise<JobResult>
   /** Reports a worker's own error (e.g. its connection) to `onError` or the logger. */
   report(error: Error, context?: JobErrorContext, level?: 'error' | 'warn'): void
 }
@@ -121,10 +125,10 @@ function storedDeliveryOf(data: unknown): StoredDelivery | string {
 }
 
 /** Builds a job runner over a platform's digest and OpenTelemetry loader (queue-worker.ts). */
-export function createRunner(
-  options: JobRunnerOptions,
+export function createRunner<C extends JobContext>(
+  options: JobRunnerOptions<C>,
   platform: Pick<Platform, 'digest' | 'openTelemetry'>,
-): JobRunner {
+): JobRunner<C> {
   for (const key of Object.keys(options)) {
     if (/^on[A-Z]/.test(key) && !isEventCallbackName(key) && !OTHER_OPTIONS.has(key)) {
       throw new TypeError(
@@ -132,7 +136,7 @@ export function createRunner(
       )
     }
   }
-  const listeners = createListenerRegistry<JobContext>(options)
+  const listeners = createListenerRegistry<C>(options)
   const reporter = createReporter({
     logger: options.logger,
     onError: options.onError as ((error: Error, context: ErrorContext) => void) | undefined,
@@ -155,7 +159,11 @@ export function createRunner(
     })
   }
 
-  const run = async (data: unknown, job: JobInfo): Promise<JobResult> => {
+  const run = async (
+    data: unknown,
+    job: JobInfo,
+    extra?: Omit<C, keyof JobContext>,
+  ): Promise<JobResult> => {
     const jobId = job.id
     const stored = storedDeliveryOf(data)
     const parsed = typeof stored === 'string' ? undefined : parseEvent(stored.rawBody)
@@ -194,7 +202,11 @@ export function createRunner(
       attempt: job.attempt,
       jobId,
     }
-    const failures = await listeners.run(event, context, recording?.listener)
+    const failures = await listeners.run(
+      event,
+      (extra === undefined ? context : { ...extra, ...context }) as C,
+      recording?.listener,
+    )
     recording?.end(failures.length === 0 ? 'processed' : 'failed')
     if (failures.length === 0) return { outcome: 'processed' }
     const error = new InklessHandlerError(event.event, failures)

@@ -7,7 +7,12 @@
  * @module @inkless-webhooks/core/queue
  */
 import { digest } from './crypto-node.js'
-import { createRunner, type JobRunner, type JobRunnerOptions } from './job-runner.js'
+import {
+  createRunner,
+  type JobContext,
+  type JobRunner,
+  type JobRunnerOptions,
+} from './job-runner.js'
 
 export {
   createOutageReporter,
@@ -34,5 +39,6 @@ export { closeOnSignals } from './shutdown.js'
  * job: a `refused` result must not be retried (the job goes to the failed set), a `failed`
  * one is retried with the queue's backoff. Throws a `TypeError` for a misspelt callback.
  */
-export const createJobRunner = (options: JobRunnerOptions): JobRunner =>
-  createRunner(options, { digest, openTelemetry })
+export const createJobRunner = <C extends JobContext = JobContext>(
+  options: JobRunnerOptions<C>,
+): JobRunner<C> => createRunner(options, { digest, openTelemetry })

@@ -11,8 +11,11 @@ export { deadLetterQueueOf } from './queues.js'
 export {
   createInklessWorker,
   type InklessWorker,
+  type InklessWorkerBaseOptions,
   type InklessWorkerOptions,
   type InklessWorkOptions,
   type JobContext,
   type JobErrorContext,
+  type TransactionalJobContext,
+  type TransactionalWorkerOptions,
 } from './worker.js'

@@ -1,4 +1,4 @@
-import type { ListenerMethods } from '@inkless-webhooks/core'
+import { type ListenerMethods, parseEvent } from '@inkless-webhooks/core'
 import {
   closeOnSignals,
   createJobRunner,
@@ -7,10 +7,23 @@ import {
   type JobErrorContext,
   type JobRunnerOptions,
 } from '@inkless-webhooks/core/queue'
-import type { JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss'
+import {
+  createSchema,
+  type Queryable,
+  recordDelivery,
+  type TableNames,
+  type TransactionContext,
+} from '@inkless-webhooks/postgres'
+import type { Db, JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss'
 import { createQueues, DEFAULT_QUEUE } from './queues.js'
 
 export type { JobContext, JobErrorContext }
+
+/**
+ * What a transactional worker's listeners get: the job's context, the transaction pg-boss
+ * completes the job in (`db`), and the document's order (`stale`, `documentStatus`).
+ */
+export type TransactionalJobContext = JobContext & TransactionContext<Queryable>
 
 /** The pg-boss `work()` options a worker passes on: how many jobs it takes and how often. */
 export type InklessWorkOptions = Pick<
@@ -22,8 +35,8 @@ export type InklessWorkOptions = Pick<
   | 'heartbeatRefreshSeconds'
 >
 
-/** The worker's callbacks (as core's), its `PgBoss`, and how it takes jobs and shuts down. */
-export interface InklessWorkerOptions extends JobRunnerOptions {
+/** What every worker takes beside its callbacks: its `PgBoss`, and how it takes jobs and shuts down. */
+export interface InklessWorkerBaseOptions {
   /**
    * The pg-boss instance (started here if it is not). The worker owns it from now on:
    * `close()` stops it.
@@ -49,8 +62,30 @@ export interface InklessWorkerOptions extends JobRunnerOptions {
   signals?: readonly NodeJS.Signals[] | false
 }
 
+/** The worker's callbacks (as core's) and its other options. */
+export interface InklessWorkerOptions extends JobRunnerOptions, InklessWorkerBaseOptions {
+  /** See {@link TransactionalWorkerOptions}. */
+  transactional?: false
+}
+
+/**
+ * A worker whose listeners run in the transaction pg-boss completes their jobs in, with
+ * `@inkless-webhooks/postgres`'s delivery row: what they write through `context.db` commits
+ * with the job's completion and the row, or not at all (a throw rolls back the batch and
+ * pg-boss retries its jobs). A delivery whose row is committed already is not run again.
+ */
+export interface TransactionalWorkerOptions
+  extends JobRunnerOptions<TransactionalJobContext>,
+    InklessWorkerBaseOptions {
+  /**
+   * `true`, or the table names `createSchema` was given (it runs at start). A batch is one
+   * transaction: keep `work.batchSize` at 1 if one job's failure must not re-run the others.
+   */
+  transactional: true | TableNames
+}
+
 /** A running worker: add listeners, reach its `PgBoss`, close it. */
-export interface InklessWorker extends ListenerMethods<JobContext> {
+export interface InklessWorker<C extends JobContext = JobContext> extends ListenerMethods<C> {
   /** The pg-boss instance, for its events, `getQueueStats()`, `redrive()`… */
   readonly boss: PgBoss
   /**
@@ -82,25 +117,58 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  * backoff, then moved to the dead-letter queue; a job that fails the check goes there at
  * once. Resolves once the worker takes jobs; rejects when PostgreSQL cannot be reached.
  */
-export async function createInklessWorker(options: InklessWorkerOptions): Promise<InklessWorker> {
+export function createInklessWorker(options: InklessWorkerOptions): Promise<InklessWorker>
+export function createInklessWorker(
+  options: TransactionalWorkerOptions,
+): Promise<InklessWorker<TransactionalJobContext>>
+export async function createInklessWorker(
+  options: InklessWorkerOptions | TransactionalWorkerOptions,
+): Promise<InklessWorker<JobContext> | InklessWorker<TransactionalJobContext>> {
   const { boss } = options
   const queueName = options.queueName ?? DEFAULT_QUEUE
   const closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs, 25_000)
-  const runner = createJobRunner(options)
+  const tables = options.transactional === true ? {} : options.transactional || undefined
+  const runner = createJobRunner<TransactionalJobContext>(options as TransactionalWorkerOptions)
   const outage = createOutageReporter('PostgreSQL (createInklessWorker)', (error, level) =>
     runner.report(error, {}, level),
   )
 
+  const infoOf = (job: JobWithMetadata<unknown>) => ({
+    id: job.id,
+    attempt: job.retryCount + 1,
+    attempts: job.retryLimit + 1,
+  })
   const settle = async (job: JobWithMetadata<unknown>): Promise<JobResult> => {
-    const result = await runner.run(job.data, {
-      id: job.id,
-      attempt: job.retryCount + 1,
-      attempts: job.retryLimit + 1,
-    })
+    const result = await runner.run(job.data, infoOf(job))
     if (result.outcome === 'processed') return { id: job.id, status: 'completed' }
     // A refused job would fail the same way on every run: straight to the dead-letter queue.
     const status = result.outcome === 'refused' ? 'deadletter' : 'failed'
     return { id: job.id, status, output: { message: result.error.message } }
+  }
+
+  // One after the other (one connection): each job's row, then its listeners; a job that
+  // is not processed throws, rolling back the batch for pg-boss to retry.
+  const inTransaction = async (jobs: JobWithMetadata<unknown>[], tx: Db, names: TableNames) => {
+    outage.recovered()
+    const db: Queryable = { query: (text, values) => tx.executeSql(text, values) }
+    for (const job of jobs) {
+      const data = (job.data ?? {}) as { rawBody?: unknown; dedupeKey?: unknown; tenant?: string }
+      const parsed = typeof data.rawBody === 'string' ? parseEvent(data.rawBody) : undefined
+      let extra: TransactionContext<Queryable> | undefined
+      // Anything else is refused by the runner, before any listener.
+      if (parsed?.ok && parsed.kind === 'event' && typeof data.dedupeKey === 'string') {
+        const delivery = { dedupeKey: data.dedupeKey, event: parsed.event, tenant: data.tenant }
+        const recorded = await recordDelivery(db, delivery, names)
+        if (recorded.status !== 'claimed') {
+          // Committed already: the listeners ran; the job completes without them.
+          if (recorded.status === 'done') continue
+          throw new Error(`job ${job.id}: another open transaction holds its delivery`)
+        }
+        extra = { db, stale: recorded.stale, documentStatus: recorded.documentStatus }
+      }
+      const result = await runner.run(job.data, infoOf(job), extra)
+      if (result.outcome !== 'processed') throw result.error
+    }
   }
 
   // Without a listener, an 'error' event would throw and end the process.
@@ -108,21 +176,26 @@ export async function createInklessWorker(options: InklessWorkerOptions): Promis
   try {
     await boss.start()
     await createQueues(boss, queueName)
-    await boss.work(
-      queueName,
-      {
-        ...WORK_DEFAULTS,
-        burstWhenBatchFull: true,
-        ...options.work,
-        includeMetadata: true,
-        perJobResults: true,
-      },
-      (jobs) => {
-        // Jobs were fetched: PostgreSQL answers again.
-        outage.recovered()
-        return Promise.all(jobs.map(settle))
-      },
-    )
+    const work = { ...WORK_DEFAULTS, burstWhenBatchFull: true, ...options.work }
+    if (tables === undefined) {
+      await boss.work(
+        queueName,
+        { ...work, includeMetadata: true, perJobResults: true },
+        (jobs) => {
+          // Jobs were fetched: PostgreSQL answers again.
+          outage.recovered()
+          return Promise.all(jobs.map(settle))
+        },
+      )
+    } else {
+      const db = boss.getDb()
+      await createSchema({ query: (text, values) => db.executeSql(text, values) }, tables)
+      await boss.work(
+        queueName,
+        { ...work, includeMetadata: true, transactional: true },
+        (jobs, tx) => inTransaction(jobs, tx, tables),
+      )
+    }
   } catch (error) {
     boss.off('error', outage.failed)
     throw error

@@ -15,7 +15,9 @@ import {
   type JobContext,
   type JobErrorContext,
   jobIdOf,
+  type TransactionalJobContext,
 } from '@inkless-webhooks/pg-boss'
+import type { Queryable } from '@inkless-webhooks/postgres'
 import { PgBoss } from 'pg-boss'
 import { expectAssignable, expectError, expectType } from 'tsd'
 
@@ -105,3 +107,28 @@ expectError(createInklessWorker({ boss, work: { perJobResults: false } }))
 expectError(createInklessWorker({ boss, work: { localConcurrency: 'many' } }))
 expectError(createInklessWorker({ boss, signals: 'SIGTERM' }))
 expectError(createInklessWorker({ boss, closeTimeoutMs: '30s' }))
+
+// transactional: the listeners' context has the job's transaction and the document's order.
+const transactional = await createInklessWorker({
+  boss,
+  transactional: { schema: 'webhooks' },
+  onEnvelopeComplete: async (event, context) => {
+    expectType<'envelope_complete'>(event.event)
+    expectType<Queryable>(context.db)
+    expectType<boolean>(context.stale)
+    expectType<string>(context.jobId)
+    await context.db.query('INSERT INTO crm_updates (token) VALUES ($1)', [event.document_token])
+  },
+})
+expectType<InklessWorker<TransactionalJobContext>>(transactional)
+transactional.on('document_signed', (_event, context) => {
+  expectType<Queryable>(context.db)
+})
+// Without it, there is no transaction in the context.
+createInklessWorker({
+  boss,
+  onEnvelopeComplete: (_event, context) => {
+    expectError(context.db)
+  },
+})
+expectError(createInklessWorker({ boss, transactional: 'yes' }))

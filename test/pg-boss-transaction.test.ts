@@ -1,0 +1,105 @@
+// A pg-boss worker with `transactional`: a job's listeners write through `context.db`, in the
+// transaction pg-boss completes the job in, with @inkless-webhooks/postgres's delivery row.
+// Against a real PostgreSQL: a listener that writes, then throws on its first attempt.
+import { createInklessWebhooks } from '@inkless-webhooks/core'
+import { createInklessQueue, createInklessWorker } from '@inkless-webhooks/pg-boss'
+import pg from 'pg'
+import { PgBoss } from 'pg-boss'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { eventBody, SECRET, signed } from './support/deliveries.js'
+import { PostgresServer } from './support/postgres.js'
+
+let postgres: PostgresServer
+let pool: pg.Pool
+beforeAll(async () => {
+  postgres = await PostgresServer.start()
+  pool = new pg.Pool({ connectionString: postgres.url })
+  await pool.query('CREATE TABLE effects (dedupe_key text, attempt int)')
+})
+afterAll(async () => {
+  await pool.end()
+  await postgres.destroy()
+})
+
+let queues = 0
+/** A receiver's queue and a worker on one `PgBoss`; `write` records the listener's effect. */
+async function setup(
+  transactional: boolean,
+  write: (dedupeKey: string, attempt: number, db?: { query: pg.Pool['query'] }) => unknown,
+) {
+  const queueName = `tx-${++queues}`
+  const boss = new PgBoss({ connectionString: postgres.url, superviseIntervalSeconds: 1 })
+  const listener = async (
+    _event: unknown,
+    context: { dedupeKey: string; attempt: number; db?: unknown },
+  ) => {
+    await write(context.dedupeKey, context.attempt, context.db as never)
+    if (context.attempt === 1) throw new Error('the CRM timed out')
+  }
+  const errors: string[] = []
+  const common = {
+    boss,
+    queueName,
+    signals: false as const,
+    onError: (error: Error) => errors.push(error.message),
+  }
+  const worker = transactional
+    ? await createInklessWorker({ ...common, transactional: true, onDocumentSigned: listener })
+    : await createInklessWorker({ ...common, onDocumentSigned: listener })
+  onTestFinished(() => worker.close())
+  const webhooks = createInklessWebhooks({
+    secret: SECRET,
+    queue: createInklessQueue(boss, { queueName, retryDelayMs: 1000 }),
+  })
+  const deliver = async (body: string) => {
+    const res = await webhooks.handle({ method: 'POST', headers: signed(body), rawBody: body })
+    expect(res.status).toBe(200)
+  }
+  const effects = async () =>
+    (await pool.query('SELECT attempt FROM effects ORDER BY attempt')).rows.map((r) => r.attempt)
+  const completed = async () =>
+    (await boss.findJobs(queueName)).filter((j) => j.state === 'completed').length
+  return { boss, queueName, deliver, effects, completed, errors }
+}
+
+describe('a pg-boss worker, listeners writing then throwing on the first attempt', {
+  timeout: 60_000,
+}, () => {
+  it('transactional: the first attempt’s write is rolled back with it; the retry’s commits with the job', async () => {
+    await pool.query('TRUNCATE effects')
+    const t = await setup(true, (key, attempt, db) =>
+      db?.query('INSERT INTO effects VALUES ($1, $2)', [key, attempt]),
+    )
+    await t.deliver(eventBody('document_signed'))
+    await vi.waitFor(async () => expect(await t.completed()).toBe(1), { timeout: 30_000 })
+    expect(await t.effects()).toEqual([2])
+    expect(t.errors).toHaveLength(1)
+    const rows = await pool.query('SELECT count(*)::int AS n FROM inkless_webhook_deliveries')
+    expect(rows.rows[0].n).toBe(1)
+  })
+
+  it('without it, each attempt’s write stays: the retry writes again', async () => {
+    await pool.query('TRUNCATE effects')
+    const t = await setup(false, (key, attempt) =>
+      pool.query('INSERT INTO effects VALUES ($1, $2)', [key, attempt]),
+    )
+    await t.deliver(eventBody('document_signed'))
+    await vi.waitFor(async () => expect(await t.completed()).toBe(1), { timeout: 30_000 })
+    expect(await t.effects()).toEqual([1, 2])
+  })
+
+  it('transactional: a second job of a delivery already committed completes without running the listeners', async () => {
+    await pool.query('TRUNCATE effects')
+    const t = await setup(true, (key, attempt, db) =>
+      db?.query('INSERT INTO effects VALUES ($1, $2)', [key, attempt]),
+    )
+    const body = eventBody('document_signed')
+    await t.deliver(body)
+    await vi.waitFor(async () => expect(await t.completed()).toBe(1), { timeout: 30_000 })
+    // The same delivery as a new job (its first job deleted after the dedupe window, say).
+    const [first] = await t.boss.findJobs(t.queueName)
+    await t.boss.send(t.queueName, first?.data as object)
+    await vi.waitFor(async () => expect(await t.completed()).toBe(2), { timeout: 30_000 })
+    expect(await t.effects()).toEqual([2])
+  })
+})

@@ -15,7 +15,7 @@ import Stripe from 'stripe'
 import { fmt, interleaved, machine, table } from './lib.mjs'
 
 const json = process.argv.includes('--json')
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 11
+const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 9
 const secret = 'whsec_bench_7c1e0b5d2f9a4e3c'
 
 /** A document_signed body of `bytes` bytes whose 32-hex-digit document_token is `n`. */

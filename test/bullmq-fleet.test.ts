@@ -228,7 +228,7 @@ describe('queue mode across processes', { timeout: 120_000 }, () => {
   })
 })
 
-// The README's table of the three modes, row "what a crash loses": the process running the
+// docs/modes.md's table of the three modes, row "what a crash loses": the process running the
 // handlers is SIGKILLed while they run, started again, and Inkless retries whatever was
 // not answered 2xx.
 describe('a crash while handlers run, per mode', { timeout: 60_000 }, () => {

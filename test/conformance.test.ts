@@ -179,7 +179,7 @@ describe.each(targets)('$name adapter', (target) => {
       expect([413, 'reset']).toContain(result)
       if (declareLength) expect(result).toBe(413)
       // Socket buffers may hold a little more than the limit, and the node-based adapters
-      // read on for a bounded lingering close (README: "Early answers are readable"), at
+      // read on for a bounded lingering close (docs/requests.md: "Early answers are readable"), at
       // most 16 MiB: never the 50 MiB body.
       expect(bytesRead).toBeLessThan(limit + 17 * 1024 * 1024)
       expect(onEvent).not.toHaveBeenCalled()

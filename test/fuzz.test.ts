@@ -223,7 +223,7 @@ function exchange(port: number, g: Generated): Promise<number | undefined> {
   })
 }
 
-/** What README.md's "What each request gets" table says the answer must be, for a whole request. */
+/** What the table of docs/requests.md says the answer must be, for a whole request. */
 function expected(g: Generated): number[] {
   // Node's HTTP parser refuses a lower-case method itself, before any adapter runs.
   if (g.method === 'post') return [400]

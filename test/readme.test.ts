@@ -1,6 +1,8 @@
 // Every code block in README.md is a file between snippet markers (scripts/readme-snippets.mjs),
-// and every such file runs here as the README tells a reader to run it: servers on a free
-// loopback port (the snippets read PORT), shell blocks with the URL's port substituted.
+// and so is every snippet block of the docs/ pages; each such file runs here as the page tells
+// a reader to run it (servers on a free loopback port, the snippets read PORT; shell blocks
+// with the URL's port substituted), except those under examples/nestjs and examples/recipes,
+// which test/examples.test.ts and test/recipes.test.ts run.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -18,7 +20,7 @@ const README = readFileSync(join(root, 'README.md'), 'utf8')
 const source = (path: string) => readFileSync(join(root, path), 'utf8')
 const SECRET = 'whsec_readme_test'
 
-/** The snippet files the tests below run; compared with the README's list. */
+/** The snippet files the tests below run; compared with the pages' lists. */
 const covered = new Set<string>()
 const covers = (...paths: string[]) => {
   for (const path of paths) covered.add(path)
@@ -162,8 +164,12 @@ describe('README.md', () => {
     expect(rows.map((row) => row.split('`')[1]).sort()).toEqual(names.sort())
   })
 
-  it('has every snippet run by a test in this file', () => {
-    expect([...covered].sort()).toEqual([...new Set(snippets)].sort())
+  it('has every snippet of README.md and docs/ run by a test in this file', () => {
+    const docs = snippetPages()
+      .filter((page: string) => page !== 'README.md')
+      .flatMap((page: string) => parseReadme(source(page)).snippets as string[])
+      .filter((path) => !/^examples\/(nestjs|recipes)\//.test(path))
+    expect([...covered].sort()).toEqual([...new Set([...snippets, ...docs])].sort())
   })
 })
 
@@ -250,6 +256,7 @@ describe('README snippets', () => {
     'examples/readme/fastify.js': 'signer 314 signed tok_readme',
     'examples/readme/koa.js': 'signer 314 signed tok_readme',
     'examples/readme/node-http.js': 'document_signed for tok_readme',
+    'examples/readme/hono.js': 'signer 314 signed tok_readme',
   }
   covers(...Object.keys(servers))
   it.each(Object.entries(servers))(
@@ -278,9 +285,9 @@ describe('README snippets', () => {
     expect(server.stdout).toContain('envelope tok_envelope is complete')
   })
 
-  covers('examples/readme/hono.js', 'examples/readme/testing.js')
-  it('testing.js passes under node --test against hono.js', async () => {
-    const run = await start(process.execPath, ['--test', 'examples/readme/testing.js'], {
+  covers('examples/hono/app.test.js')
+  it('docs/testing.md: examples/hono/app.test.js passes under node --test', async () => {
+    const run = await start(process.execPath, ['--test', 'examples/hono/app.test.js'], {
       INKLESS_WEBHOOK_SECRET: SECRET,
     }).done
     expect(run.code, run.stdout + run.stderr).toBe(0)
@@ -330,7 +337,7 @@ describe('README snippets', () => {
     })
   })
 
-  it('every JavaScript snippet type-checks (tsc with checkJs, examples/readme)', async () => {
+  it('every JavaScript snippet type-checks (tsc with checkJs, examples/readme/tsconfig.json)', async () => {
     const { code, stdout, stderr } = await typecheck
     expect(code, stdout + stderr).toBe(0)
   })

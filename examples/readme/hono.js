@@ -1,7 +1,8 @@
+import { serve } from '@hono/node-server'
 import { inklessWebhooks } from '@inkless-webhooks/fetch'
 import { Hono } from 'hono'
 
-export const app = new Hono()
+const app = new Hono()
 // Mount the handler itself: on Workers it also hands `respond: 'immediately'` work to
 // c.executionCtx.waitUntil.
 app.post(
@@ -10,3 +11,6 @@ app.post(
     onDocumentSigned: (e) => console.log(`signer ${e.secure_link_id} signed ${e.document_token}`),
   }),
 )
+
+// On Node. Bun, Deno and Workers serve `app` their own way: examples/hono has each.
+serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: '127.0.0.1' })

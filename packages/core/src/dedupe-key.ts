@@ -12,7 +12,7 @@ const optional = (value: string | number | null | undefined) =>
 /**
  * The key that identifies a delivery across Inkless's retries: base64url(SHA-256) of the
  * length-prefixed fields tenant, event, document_token, secure_link_id, timestamp. The
- * digest bounds its size: 43 characters of [A-Za-z0-9_-] (README "Choices worth knowing").
+ * digest bounds its size: 43 characters of [A-Za-z0-9_-] (docs/requests.md, "Dedupe keys").
  */
 export function dedupeKeyOf(
   event: InklessUnknownEvent,

@@ -85,7 +85,7 @@ export type JobResult =
 export interface JobRunnerOptions<C extends JobContext = JobContext> extends ListenerOptions<C> {
   /** Every failed or refused run. Default: `logger`, else one console line. */
   onError?: (error: Error, context: JobErrorContext) => void
-  /** A pino-style logger for the same reports (README "Logging"). */
+  /** A pino-style logger for the same reports (docs/operations.md, "Logs"). */
   logger?: Logger
   /** As core's `telemetry` option: `false` turns spans and metrics off. */
   telemetry?: false | TelemetryOption

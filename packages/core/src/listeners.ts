@@ -19,7 +19,7 @@ import { isThenable, type MaybePromise } from './maybe-async.js'
 export interface DeliveryContext {
   /**
    * Identifies the delivery across Inkless's retries: a 43-character digest of event,
-   * document_token, secure_link_id, timestamp (and tenant). See README "Dedupe keys".
+   * document_token, secure_link_id, timestamp (and tenant). See docs/requests.md, "Dedupe keys".
    */
   readonly dedupeKey: string
   /** The exact bytes Inkless signed. */

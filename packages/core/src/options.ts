@@ -49,9 +49,9 @@ export interface InklessWebhooksOptions extends ListenerOptions {
   /** Where everything the library reports goes, with structured fields (pino-style). */
   logger?: Logger
   /**
-   * OpenTelemetry spans and metrics (README "Tracing and metrics"). Default on Node and Bun:
-   * `@opentelemetry/api` if installed, recording once a provider is registered. `{ api }`
-   * passes the API where core cannot load it (Workers, Deno); `false` turns it off.
+   * OpenTelemetry spans and metrics (docs/operations.md, "Tracing and metrics"). Default on
+   * Node and Bun: `@opentelemetry/api` if installed, recording once a provider is registered.
+   * `{ api }` passes the API where core cannot load it (Workers, Deno); `false` turns it off.
    */
   telemetry?: TelemetryOption | false
   /** Largest body read, in bytes. Default 100 KiB. */
@@ -61,7 +61,7 @@ export interface InklessWebhooksOptions extends ListenerOptions {
   /**
    * `after-handlers` (default): answer once the handlers ran (500 if one threw, so Inkless
    * retries). `immediately`: answer 200 once verified and claimed, run the handlers after,
-   * in this process: at most once (README "Ack fast, process durably").
+   * in this process: at most once (docs/modes.md).
    */
   respond?: 'after-handlers' | 'immediately'
   /** Hand verified deliveries to a durable queue (`@inkless-webhooks/bullmq`) instead of handlers. */

@@ -1,7 +1,7 @@
 import type { InklessResponse } from './request.js'
 import * as answer from './responses.js'
 
-/** What became of a request, for spans, metrics and log fields (README "Tracing and metrics"). */
+/** What became of a request, for spans, metrics and log fields (docs/operations.md). */
 export type Outcome = 'handled' | 'queued' | 'duplicate' | 'handshake' | 'rejected' | 'failed'
 
 // Every answer comes from one rule, so the answer names the reason it was not processed.

@@ -31,7 +31,7 @@ export const NO_TENANT = reply(404, 'unknown webhook endpoint', TEXT_CLOSE)
 export const NOT_POST = reply(405, 'method not allowed', { ...TEXT_CLOSE, allow: 'POST' })
 export const BODY_TIMEOUT = reply(408, 'request body timed out', TEXT_CLOSE)
 // The first delivery with this key is still running: a non-2xx makes Inkless retry, and
-// 409 (not 5xx) says nothing is wrong with the server (README: "Choices worth knowing").
+// 409 (not 5xx) says nothing is wrong with the server (docs/requests.md, "Choices worth knowing").
 export const IN_PROGRESS = reply(409, 'delivery in progress', { ...TEXT, 'retry-after': '1' })
 export const TOO_LARGE = reply(413, 'payload too large', TEXT_CLOSE)
 export const HANDLER_FAILED = reply(500, 'webhook handler failed')

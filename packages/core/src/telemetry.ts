@@ -5,7 +5,7 @@ import { outcomeOf, reasonOf } from './outcome.js'
 import type { InklessResponse } from './request.js'
 
 // The part of `@opentelemetry/api` used here, typed structurally so that core's declarations
-// never import it: it is an optional peer dependency (README "Tracing and metrics").
+// never import it: it is an optional peer dependency (docs/operations.md, "Tracing and metrics").
 type Attributes = Record<string, string | number | boolean>
 type OtelContext = object
 interface OtelSpan {
@@ -53,7 +53,7 @@ export interface OpenTelemetryApi {
   createNoopMeter(): OtelMeter
 }
 
-/** The `telemetry` option's object form (README "Tracing and metrics"). */
+/** The `telemetry` option's object form (docs/operations.md, "Tracing and metrics"). */
 export interface TelemetryOption {
   /** The API module, where core cannot load it itself (Workers, Deno, browsers). */
   readonly api: OpenTelemetryApi

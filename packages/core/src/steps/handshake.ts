@@ -7,7 +7,7 @@ import type { StepContext } from './context.js'
 import { extend, type NotHandshake, type Read, type Step } from './stages.js'
 
 /**
- * The handshake rule (README "What each request gets"): a body of at most 1 KiB that is a
+ * The handshake rule (docs/requests.md): a body of at most 1 KiB that is a
  * JSON object with a string `verification_secret` and no `event`. It is parsed here, once;
  * larger bodies are never parsed before their signature holds.
  */

@@ -1,4 +1,4 @@
-// app.test.js, run with `node --test`: signed deliveries through your app, no server needed.
+// app.test.js, run with `node --test`: signed deliveries through the app of app.js, no server.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
@@ -6,7 +6,7 @@ import {
   buildSignedRequest,
   createTestEvent,
 } from '@inkless-webhooks/testing'
-import { app } from './hono.js'
+import { app } from './app.js'
 
 test('answers the handshake with its verification_secret', async () => {
   const handshake = buildHandshakeRequest()

@@ -1,14 +1,10 @@
 // Queue mode as deployed: receiver processes on different adapters and worker processes,
 // sharing one real redis-server. INKLESS_STRESS=1 (`pnpm stress`) runs the full-size plan
 // and prints the figures; the default run is smaller, to keep `pnpm test` quick.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { planEnvelopes } from '@inkless-webhooks/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { deliverAll } from './support/deliver.js'
-import { eventBody, SECRET } from './support/deliveries.js'
+import { eventBody } from './support/deliveries.js'
+import { type FixtureProcess, fixtureProcesses, handledCounts, plan } from './support/fleet.js'
 import { RedisServer } from './support/redis.js'
 
 const STRESS = process.env.INKLESS_STRESS === '1'
@@ -22,13 +18,9 @@ const report = (line: string) => {
 }
 
 let redis: RedisServer
-const children = new Set<Child>()
+const start = fixtureProcesses()
 beforeAll(async () => {
   redis = await RedisServer.start()
-})
-afterEach(async () => {
-  await Promise.all([...children].map((c) => c.stop('SIGKILL')))
-  children.clear()
 })
 afterAll(async () => {
   await redis.destroy()
@@ -36,57 +28,13 @@ afterAll(async () => {
 
 let queues = 0
 
-/** A child process printing lines; `lines` keeps them all. */
-class Child {
-  readonly lines: string[] = []
-  private constructor(private readonly child: ChildProcess) {}
-
-  static async start(fixture: string, args: string[], env: Record<string, string>, ready: RegExp) {
-    const child = spawn(
-      process.execPath,
-      [join(import.meta.dirname, 'fixtures', fixture), ...args],
-      {
-        env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET, ...env },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    )
-    const started = new Child(child)
-    children.add(started)
-    await new Promise<void>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`${fixture} exited with ${code}`)))
-      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        started.lines.push(line)
-        if (ready.test(line)) resolve()
-      })
-    })
-    return started
-  }
-
-  get url() {
-    const port = this.lines.find((l) => l.startsWith('listening '))?.slice(10)
-    return `http://127.0.0.1:${port}/webhook`
-  }
-
-  /** The second word of each line starting with `word`. */
-  said(word: string): string[] {
-    return this.lines.filter((l) => l.startsWith(`${word} `)).map((l) => l.split(' ')[1] as string)
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM') {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    const exited = once(this.child, 'exit')
-    this.child.kill(signal)
-    await exited
-  }
-}
-
 /** Two receivers and two workers on one fresh queue. */
 async function fleet(adapters: [string, string], server: RedisServer, workerEnv = {}) {
   const env = { REDIS_URL: server.url, QUEUE: `fleet-${++queues}` }
   const [receivers, workers] = await Promise.all([
-    Promise.all(adapters.map((a) => Child.start('bullmq-receiver.mjs', [a], env, /^listening /))),
+    Promise.all(adapters.map((a) => start('bullmq-receiver.mjs', [a], env, /^listening /))),
     Promise.all(
-      [1, 2].map(() => Child.start('bullmq-worker.mjs', [], { ...env, ...workerEnv }, /^ready$/)),
+      [1, 2].map(() => start('bullmq-worker.mjs', [], { ...env, ...workerEnv }, /^ready$/)),
     ),
   ])
   return {
@@ -94,37 +42,7 @@ async function fleet(adapters: [string, string], server: RedisServer, workerEnv 
     workers,
     urls: () => receivers.map((r) => r.url),
     /** How many times each dedupe key was handled, over every worker. */
-    handled: () => {
-      const counts = new Map<string, number>()
-      for (const key of workers.flatMap((w) => w.said('handled'))) {
-        counts.set(key, (counts.get(key) ?? 0) + 1)
-      }
-      return counts
-    },
-  }
-}
-
-// The same plan sizes on every run: a seeded random source (mulberry32).
-function seeded(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const plan = (envelopes: number) => {
-  const deliveries = planEnvelopes({
-    envelopes,
-    signers: 2,
-    duplicates: 0.2,
-    shuffle: true,
-    random: seeded(envelopes),
-  })
-  return {
-    bodies: deliveries.map((d) => d.body),
-    unique: new Set(deliveries.map((d) => d.body)).size,
+    handled: () => handledCounts(workers),
   }
 }
 
@@ -159,7 +77,7 @@ describe('queue mode across processes', { timeout: 120_000 }, () => {
     })
     const { bodies, unique } = plan(FAULT_ENVELOPES)
     const sending = deliverAll(bodies, f.urls, { concurrency: 64 })
-    const [doomed, survivor] = f.workers as [Child, Child]
+    const [doomed, survivor] = f.workers as [FixtureProcess, FixtureProcess]
     const running = () => doomed.said('start').length - doomed.said('completed').length
     await vi.waitFor(
       () => {
@@ -245,20 +163,20 @@ describe('a crash while handlers run, per mode', { timeout: 60_000 }, () => {
     // In queue mode the handlers run in a worker; the receiver keeps running.
     const receiver =
       mode === 'queue'
-        ? await Child.start('bullmq-receiver.mjs', ['node'], queue, /^listening /)
+        ? await start('bullmq-receiver.mjs', ['node'], queue, /^listening /)
         : undefined
     const startRunner = () =>
       mode === 'queue'
-        ? Child.start('bullmq-worker.mjs', [], { ...queue, ...env }, /^ready$/)
-        : Child.start('bullmq-inprocess.mjs', [mode], env, /^listening /)
+        ? start('bullmq-worker.mjs', [], { ...queue, ...env }, /^ready$/)
+        : start('bullmq-inprocess.mjs', [mode], env, /^listening /)
     const runners = [await startRunner()]
-    const url = () => (receiver ?? (runners.at(-1) as Child)).url
+    const url = () => (receiver ?? (runners.at(-1) as FixtureProcess)).url
     const sending = deliverAll(bodies, () => [url()], { concurrency: N })
-    await vi.waitFor(() => expect((runners[0] as Child).said('start')).toHaveLength(N), {
+    await vi.waitFor(() => expect((runners[0] as FixtureProcess).said('start')).toHaveLength(N), {
       timeout: 20_000,
       interval: 10,
     })
-    await (runners[0] as Child).stop('SIGKILL')
+    await (runners[0] as FixtureProcess).stop('SIGKILL')
     runners.push(await startRunner())
     const statuses = await sending
     const handled = () => new Set(runners.flatMap((r) => r.said('handled')))
@@ -268,6 +186,6 @@ describe('a crash while handlers run, per mode', { timeout: 60_000 }, () => {
     // Every delivery was answered 2xx in the end, yet `lost` of them never ran to the end.
     expect(statuses.get(200)).toBe(N)
     expect(N - handled().size).toBe(lost)
-    expect((runners[0] as Child).said('handled')).toEqual([])
+    expect((runners[0] as FixtureProcess).said('handled')).toEqual([])
   })
 })

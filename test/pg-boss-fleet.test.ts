@@ -2,10 +2,10 @@
 // processes sharing one real PostgreSQL, through a SIGKILLed worker, a stopped database and
 // shutdowns. INKLESS_STRESS=1 (`pnpm stress`) runs the full-size plan and prints the figures.
 import { PgBoss } from 'pg-boss'
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { deliverAll } from './support/deliver.js'
 import { eventBody } from './support/deliveries.js'
-import { FixtureProcess, handledCounts, plan } from './support/fleet.js'
+import { type FixtureProcess, fixtureProcesses, handledCounts, plan } from './support/fleet.js'
 import { PostgresServer } from './support/postgres.js'
 
 const STRESS = process.env.INKLESS_STRESS === '1'
@@ -20,24 +20,15 @@ const report = (line: string) => {
 }
 
 let postgres: PostgresServer
-const processes = new Set<FixtureProcess>()
 beforeAll(async () => {
   postgres = await PostgresServer.start()
-})
-afterEach(async () => {
-  await Promise.all([...processes].map((p) => p.stop('SIGKILL')))
-  processes.clear()
 })
 afterAll(async () => {
   await postgres.destroy()
 })
 
+const start = fixtureProcesses()
 let queues = 0
-const start = async (...args: Parameters<typeof FixtureProcess.start>) => {
-  const started = await FixtureProcess.start(...args)
-  processes.add(started)
-  return started
-}
 const startWorker = (env: Record<string, string>) => start('pg-boss-worker.mjs', [], env, /^ready$/)
 
 /** Two receivers and two workers on one fresh queue. */

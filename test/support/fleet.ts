@@ -5,6 +5,7 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { planEnvelopes } from '@inkless-webhooks/testing'
+import { afterEach } from 'vitest'
 import { SECRET } from './deliveries.js'
 
 /** A fixture in its own process, printing lines; `lines` keeps them all. */
@@ -68,6 +69,23 @@ export class FixtureProcess {
     const exited = once(this.child, 'exit')
     this.child.kill(signal)
     await exited
+  }
+}
+
+/**
+ * Starts fixtures for the calling test file, `FixtureProcess.start`'s way; after each test,
+ * every one still running is SIGKILLed.
+ */
+export function fixtureProcesses() {
+  const running = new Set<FixtureProcess>()
+  afterEach(async () => {
+    await Promise.all([...running].map((p) => p.stop('SIGKILL')))
+    running.clear()
+  })
+  return async (...args: Parameters<typeof FixtureProcess.start>): Promise<FixtureProcess> => {
+    const started = await FixtureProcess.start(...args)
+    running.add(started)
+    return started
   }
 }
 

@@ -7,13 +7,25 @@
 // runs in its own child process, the node adapter throughout.
 // `node bench/queue-pg-boss.mjs [--json] [--duration S] [--rounds N] [--rate R] [--jobs N]`
 import { execFileSync, spawn } from 'node:child_process'
-import { createHmac } from 'node:crypto'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fmt, freePort, load, machine, median, paced, spawnLine, stop, table } from './lib.mjs'
+import {
+  ackRounds,
+  distinctBody,
+  fillThroughHandle,
+  fmt,
+  freePort,
+  machine,
+  numberArg,
+  queueAckReport,
+  signedHeaders,
+  spawnLine,
+  stop,
+  table,
+} from './lib.mjs'
 
 const SECRET = 'whsec_bench_pg_boss'
 const HANDLER_MS = 200
@@ -22,13 +34,8 @@ const BIN = process.env.INKLESS_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 const here = fileURLToPath(import.meta.url)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-/** The 135-byte document_signed body, with a distinct 32-hex-digit document_token per `n`. */
-const bodyOf = (n) =>
-  `{"event":"document_signed","secure_link_id":271,"document_token":"${n.toString(16).padStart(32, '0')}","timestamp":"2026-03-11T23:25:31Z"}`
-const headersOf = (body) => ({
-  'content-type': 'application/json',
-  'x-inkless-signature': createHmac('sha256', SECRET).update(body).digest('base64'),
-})
+const bodyOf = distinctBody
+const headersOf = signedHeaders(SECRET)
 const slowHandler = () => sleep(HANDLER_MS)
 
 /** A receiver's pg-boss: it only sends; the workers' instances do the upkeep. */
@@ -113,10 +120,7 @@ async function startPostgres(dir) {
 
 async function main() {
   const json = process.argv.includes('--json')
-  const arg = (name, fallback) => {
-    const i = process.argv.indexOf(name)
-    return Number(i === -1 ? fallback : process.argv[i + 1])
-  }
+  const arg = numberArg
   const duration = arg('--duration', 3)
   const rounds = arg('--rounds', 3)
   const rate = arg('--rate', 500)
@@ -134,48 +138,27 @@ async function main() {
   let sequence = 0
   try {
     // ---- the 200: latency at a fixed rate, then req/s at saturation ----
-    const samples = new Map(MODES.map((m) => [m, { p50: [], p99: [], rps: [], non2xx: 0 }]))
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? MODES : [...MODES].reverse()
-      for (const mode of order) {
+    const modes = await ackRounds({
+      modes: MODES,
+      rounds,
+      rate,
+      duration,
+      nextBody: () => bodyOf(sequence++),
+      headersOf,
+      open: async (mode) => {
         const queueName = `bench-${++queues}`
         const server = await child('--serve', mode, postgres.url, queueName)
         const worker =
           mode === 'queue + worker'
             ? await child('--worker', postgres.url, queueName, String(HANDLER_MS), '16', '16')
             : undefined
-        try {
-          const port = Number(server.line)
-          const nextBody = () => bodyOf(sequence++)
-          await paced({ port, rate, seconds: 1, nextBody, headersOf }) // warm-up
-          const latency = await paced({ port, rate, seconds: duration, nextBody, headersOf })
-          const saturated = await load({
-            port,
-            connections: 32,
-            seconds: duration,
-            next: () => {
-              const body = nextBody()
-              return { method: 'POST', path: '/webhook', headers: headersOf(body), body }
-            },
-          })
-          const s = samples.get(mode)
-          s.p50.push(latency.p50)
-          s.p99.push(latency.p99)
-          s.rps.push(saturated.rps)
-          s.non2xx +=
-            latency.non2xx + saturated.errors + saturated.answered - (saturated.statuses[200] ?? 0)
-        } finally {
+        const close = async () => {
           await Promise.all([stop(server.proc), worker && stop(worker.proc)])
           if (mode.startsWith('queue')) await boss.deleteQueue(queueName)
         }
-      }
-    }
-    const modes = Object.fromEntries(
-      [...samples].map(([m, s]) => [
-        m,
-        { p50: median(s.p50), p99: median(s.p99), rps: median(s.rps), non2xx: s.non2xx },
-      ]),
-    )
+        return { port: Number(server.line), close }
+      },
+    })
 
     // ---- workers: jobs/s with a no-op handler ----
     const { createInklessQueue } = await import('@inkless-webhooks/pg-boss')
@@ -189,17 +172,13 @@ async function main() {
         queue: createInklessQueue(boss, { queueName }),
       })
       // Filled through handle(), as receivers do, 64 at a time, before any worker starts.
-      let filled = 0
-      const filling = performance.now()
-      await Promise.all(
-        Array.from({ length: 64 }, async () => {
-          while (filled++ < jobs) {
-            const body = bodyOf(sequence++)
-            await webhooks.handle({ method: 'POST', headers: headersOf(body), rawBody: body })
-          }
-        }),
-      )
-      enqueueRate ??= jobs / ((performance.now() - filling) / 1000)
+      const filled = await fillThroughHandle({
+        webhooks,
+        jobs,
+        nextBody: () => bodyOf(sequence++),
+        headersOf,
+      })
+      enqueueRate ??= filled
       const t0 = performance.now()
       const started = await Promise.all(
         Array.from({ length: count }, () =>
@@ -223,13 +202,13 @@ async function main() {
       await boss.deleteQueue(queueName)
     }
 
+    const report = queueAckReport(modes, rate)
     const result = {
       machine: machine(),
       settings: { handlerMs: HANDLER_MS, rate, duration, rounds, connections: 32, jobs },
       modes,
-      ratios: Object.fromEntries(
-        ['queue', 'queue + worker'].map((m) => [m, modes[m].rps / modes.immediately.rps]),
-      ),
+      targets: report.targets,
+      ratios: report.ratios,
       enqueueRate,
       workers,
     }
@@ -237,21 +216,13 @@ async function main() {
       console.log(JSON.stringify(result, null, 2))
       return
     }
-    const ms = (n) => n.toFixed(1)
-    const rows = [['mode', `p50 ms at ${rate}/s`, `p99 ms at ${rate}/s`, 'req/s (32 connections)']]
-    for (const mode of MODES) {
-      const m = modes[mode]
-      rows.push([mode, ms(m.p50), ms(m.p99), fmt(m.rps)])
-    }
-    const verdict = (met) => (met ? 'met' : 'missed')
     console.log(`# Queue mode on PostgreSQL (pg-boss)
 
 ${result.machine}; a handler of ${HANDLER_MS} ms; node adapter; median of ${rounds} rounds. Latency of the 200 under an open-loop ${rate} deliveries/s for ${duration} s (each timed from its scheduled start); req/s with lib.mjs load(), 32 keep-alive connections, ${duration} s. Queue modes: the receiver answers once PostgreSQL 15 (default settings: fsync and synchronous_commit on) committed the pg-boss job; with \`+ worker\`, one worker process (16 loops × batches of 16) runs the handlers meanwhile on the same two cores. Every delivery distinct.
 
-${table(rows)}
+${report.table}
 
-${['queue', 'queue + worker'].map((m) => `- ${m}: p99 ack ${ms(modes[m].p99)} ms (target < 10: ${verdict(modes[m].p99 < 10)}); ${result.ratios[m].toFixed(2)}× the req/s of \`immediately\` (target ≥ 0.5: ${verdict(result.ratios[m] >= 0.5)})`).join('\n')}
-- non-200 answers: ${JSON.stringify(Object.fromEntries(MODES.map((m) => [m, modes[m].non2xx])))}
+${report.lines}
 
 ## Workers
 

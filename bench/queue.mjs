@@ -8,40 +8,36 @@
 // - req/s: lib.mjs load(), 32 keep-alive connections, as fast as the server answers.
 // `node bench/queue.mjs [--json] [--duration S] [--rounds N] [--rate R] [--jobs N]`
 import { spawn } from 'node:child_process'
-import { createHmac } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { fmt, freePort, load, machine, median, paced, spawnLine, stop, table } from './lib.mjs'
+import {
+  ackRounds,
+  distinctBody,
+  fillThroughHandle,
+  fmt,
+  freePort,
+  machine,
+  numberArg,
+  queueAckReport,
+  signedHeaders,
+  spawnLine,
+  stop,
+  table,
+} from './lib.mjs'
 
 const SECRET = 'whsec_bench_queue'
 const HANDLER_MS = 200
 // `queue`: the receiver alone, its workers on other machines; `queue + worker`: one worker
 // process running the handlers on this machine meanwhile, sharing its two cores.
 const MODES = ['after-handlers', 'immediately', 'queue', 'queue + worker']
-// Issue 20's targets for queue mode: the 200 within 10 ms at p99, at half the req/s of
-// `immediately` or more. A miss is printed as one, with its figure.
-const P99_TARGET_MS = 10
-const RPS_TARGET = 0.5
-const verdict = (value, op, target, unit) => {
-  const met = op === '<' ? value < target : value >= target
-  const by = Math.abs(value - target).toFixed(unit === '×' ? 2 : 1)
-  return met
-    ? `target ${op} ${target}${unit}: met`
-    : `target ${op} ${target}${unit}: MISSED by ${by}${unit}`
-}
 const here = fileURLToPath(import.meta.url)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-/** The 135-byte document_signed body, with a distinct 32-hex-digit document_token per `n`. */
-const bodyOf = (n) =>
-  `{"event":"document_signed","secure_link_id":271,"document_token":"${n.toString(16).padStart(32, '0')}","timestamp":"2026-03-11T23:25:31Z"}`
-const headersOf = (body) => ({
-  'content-type': 'application/json',
-  'x-inkless-signature': createHmac('sha256', SECRET).update(body).digest('base64'),
-})
+const bodyOf = distinctBody
+const headersOf = signedHeaders(SECRET)
 const connectionOf = (url) => ({ host: '127.0.0.1', port: Number(new URL(url).port) })
 const slowHandler = () => sleep(HANDLER_MS)
 
@@ -113,10 +109,7 @@ async function startRedis(dir) {
 
 async function main() {
   const json = process.argv.includes('--json')
-  const arg = (name, fallback) => {
-    const i = process.argv.indexOf(name)
-    return Number(i === -1 ? fallback : process.argv[i + 1])
-  }
+  const arg = numberArg
   const duration = arg('--duration', 3)
   const rounds = arg('--rounds', 3)
   const rate = arg('--rate', 500)
@@ -139,48 +132,27 @@ async function main() {
   }
   try {
     // ---- the 200: latency at a fixed rate, then req/s at saturation ----
-    const samples = new Map(MODES.map((m) => [m, { p50: [], p99: [], rps: [], non2xx: 0 }]))
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? MODES : [...MODES].reverse()
-      for (const mode of order) {
+    const modes = await ackRounds({
+      modes: MODES,
+      rounds,
+      rate,
+      duration,
+      nextBody: () => bodyOf(sequence++),
+      headersOf,
+      open: async (mode) => {
         const queueName = `bench-${++queues}`
         const server = await child('--serve', mode, redis.url, queueName)
         const worker =
           mode === 'queue + worker'
             ? await child('--worker', redis.url, queueName, String(HANDLER_MS), '256')
             : undefined
-        try {
-          const port = Number(server.line)
-          const nextBody = () => bodyOf(sequence++)
-          await paced({ port, rate, seconds: 1, nextBody, headersOf }) // warm-up
-          const latency = await paced({ port, rate, seconds: duration, nextBody, headersOf })
-          const saturated = await load({
-            port,
-            connections: 32,
-            seconds: duration,
-            next: () => {
-              const body = nextBody()
-              return { method: 'POST', path: '/webhook', headers: headersOf(body), body }
-            },
-          })
-          const s = samples.get(mode)
-          s.p50.push(latency.p50)
-          s.p99.push(latency.p99)
-          s.rps.push(saturated.rps)
-          s.non2xx +=
-            latency.non2xx + saturated.errors + saturated.answered - (saturated.statuses[200] ?? 0)
-        } finally {
+        const close = async () => {
           await Promise.all([stop(server.proc), worker && stop(worker.proc)])
           if (mode.startsWith('queue')) await drop(queueName)
         }
-      }
-    }
-    const modes = Object.fromEntries(
-      [...samples].map(([m, s]) => [
-        m,
-        { p50: median(s.p50), p99: median(s.p99), rps: median(s.rps), non2xx: s.non2xx },
-      ]),
-    )
+        return { port: Number(server.line), close }
+      },
+    })
 
     // ---- workers: jobs/s with a no-op handler ----
     const { inklessQueue } = await import('@inkless-webhooks/bullmq')
@@ -193,17 +165,13 @@ async function main() {
       const webhooks = createInklessWebhooks({ secret: SECRET, queue: inklessQueue(queue) })
       // Filled through handle(), as receivers do, 64 at a time; paused until every worker is up.
       await queue.pause()
-      let filled = 0
-      const filling = performance.now()
-      await Promise.all(
-        Array.from({ length: 64 }, async () => {
-          while (filled++ < jobs) {
-            const body = bodyOf(sequence++)
-            await webhooks.handle({ method: 'POST', headers: headersOf(body), rawBody: body })
-          }
-        }),
-      )
-      enqueueRate ??= jobs / ((performance.now() - filling) / 1000)
+      const filled = await fillThroughHandle({
+        webhooks,
+        jobs,
+        nextBody: () => bodyOf(sequence++),
+        headersOf,
+      })
+      enqueueRate ??= filled
       const started = await Promise.all(
         Array.from({ length: count }, () => child('--worker', redis.url, queueName, '0', '8')),
       )
@@ -216,22 +184,13 @@ async function main() {
       await queue.close()
     }
 
+    const report = queueAckReport(modes, rate)
     const result = {
       machine: machine(),
       settings: { handlerMs: HANDLER_MS, rate, duration, rounds, connections: 32, jobs },
       modes,
-      targets: Object.fromEntries(
-        ['queue', 'queue + worker'].map((m) => [
-          m,
-          {
-            p99: modes[m].p99 < P99_TARGET_MS,
-            rps: modes[m].rps / modes.immediately.rps >= RPS_TARGET,
-          },
-        ]),
-      ),
-      ratios: Object.fromEntries(
-        ['queue', 'queue + worker'].map((m) => [m, modes[m].rps / modes.immediately.rps]),
-      ),
+      targets: report.targets,
+      ratios: report.ratios,
       enqueueRate,
       workers,
     }
@@ -239,20 +198,13 @@ async function main() {
       console.log(JSON.stringify(result, null, 2))
       return
     }
-    const ms = (n) => n.toFixed(1)
-    const rows = [['mode', `p50 ms at ${rate}/s`, `p99 ms at ${rate}/s`, 'req/s (32 connections)']]
-    for (const mode of MODES) {
-      const m = modes[mode]
-      rows.push([mode, ms(m.p50), ms(m.p99), fmt(m.rps)])
-    }
     console.log(`# Queue mode
 
 ${result.machine}; a handler of ${HANDLER_MS} ms; node adapter; median of ${rounds} rounds. Latency of the 200 under an open-loop ${rate} deliveries/s for ${duration} s (each timed from its scheduled start); req/s with lib.mjs load(), 32 keep-alive connections, ${duration} s. Queue modes: the receiver answers once Redis (AOF, appendfsync everysec) stored the job; with \`+ worker\`, one worker process (concurrency 256) runs the handlers meanwhile on the same two cores. Every delivery distinct.
 
-${table(rows)}
+${report.table}
 
-${['queue', 'queue + worker'].map((m) => `- ${m}: p99 ack ${ms(modes[m].p99)} ms (${verdict(modes[m].p99, '<', P99_TARGET_MS, ' ms')}); ${result.ratios[m].toFixed(2)}× the req/s of \`immediately\` (${verdict(result.ratios[m], '≥', RPS_TARGET, '×')})`).join('\n')}
-- non-200 answers: ${JSON.stringify(Object.fromEntries(MODES.map((m) => [m, modes[m].non2xx])))}
+${report.lines}
 
 ## Workers
 

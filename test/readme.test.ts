@@ -168,7 +168,7 @@ describe('README.md', () => {
     const docs = snippetPages()
       .filter((page: string) => page !== 'README.md')
       .flatMap((page: string) => parseReadme(source(page)).snippets as string[])
-      .filter((path) => !/^examples\/(nestjs|recipes)\//.test(path))
+      .filter((path: string) => !/^examples\/(nestjs|recipes)\//.test(path))
     expect([...covered].sort()).toEqual([...new Set([...snippets, ...docs])].sort())
   })
 })

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { createInklessWebhooks } from '@inkless-webhooks/core'
 import {
   createPostgresDedupeStore,
+  createPostgresTransactionalStore,
   createSchema,
   type Queryable,
   runDeliveryInTransaction,
@@ -153,6 +154,62 @@ export function postgresStoreContract(
         status: 'done',
       })
       expect(await rowCount(db(), schema, 'effects')).toBe(1)
+    })
+
+    it('transactional handling behind handle(): a throw after writing rolls back the write and the row (500); the retry commits both once (200); then duplicate', async () => {
+      const schema = await freshSchema(db())
+      await db().query(`CREATE TABLE "${schema}".effects (token text, event text)`)
+      let fail = true
+      const webhooks = createInklessWebhooks({
+        secret: SECRET,
+        onError: () => {},
+        dedupe: createPostgresTransactionalStore({ transaction: transaction(), schema }),
+        onDocumentSigned: async (event, { db: tx }) => {
+          await tx.query(`INSERT INTO "${schema}".effects VALUES ($1, $2)`, [
+            event.document_token,
+            event.event,
+          ])
+          if (fail) throw new Error('after the write')
+        },
+      })
+      const body = eventBody()
+      const delivery = { method: 'POST', headers: signed(body), rawBody: body }
+      expect((await webhooks.handle(delivery)).status).toBe(500)
+      expect(await rowCount(db(), schema, 'effects')).toBe(0)
+      expect(await rowCount(db(), schema)).toBe(0)
+      fail = false
+      expect(await webhooks.handle(delivery)).toMatchObject({ status: 200, body: 'ok' })
+      expect(await webhooks.handle(delivery)).toMatchObject({ status: 200, body: 'duplicate' })
+      expect(await rowCount(db(), schema, 'effects')).toBe(1)
+      expect(await rowCount(db(), schema)).toBe(1)
+    })
+
+    it('transactional handling: a commit that fails is answered 503, nothing stays; the retry commits', async () => {
+      const schema = await freshSchema(db())
+      // A deferred constraint is checked at COMMIT: the second insert of a token fails there.
+      await db().query(
+        `CREATE TABLE "${schema}".once (token text UNIQUE DEFERRABLE INITIALLY DEFERRED)`,
+      )
+      let copies = 2
+      const onError = vi.fn()
+      const webhooks = createInklessWebhooks({
+        secret: SECRET,
+        onError,
+        dedupe: createPostgresTransactionalStore({ transaction: transaction(), schema }),
+        onDocumentSigned: async (event, { db: tx }) => {
+          for (let i = 0; i < copies; i++)
+            await tx.query(`INSERT INTO "${schema}".once VALUES ($1)`, [event.document_token])
+        },
+      })
+      const body = eventBody()
+      const delivery = { method: 'POST', headers: signed(body), rawBody: body }
+      expect((await webhooks.handle(delivery)).status).toBe(503)
+      expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'store_unavailable' })
+      expect(await rowCount(db(), schema, 'once')).toBe(0)
+      expect(await rowCount(db(), schema)).toBe(0)
+      copies = 1
+      expect((await webhooks.handle(delivery)).status).toBe(200)
+      expect(await rowCount(db(), schema, 'once')).toBe(1)
     })
   })
 }

@@ -1,3 +1,5 @@
+import type { InklessUnknownEvent } from './events.js'
+
 /**
  * What a store answers when a delivery asks to be processed:
  * - `claimed`: first sighting; the caller processes it and then calls `complete` or `release`.
@@ -6,21 +8,47 @@
  */
 export type ClaimResult = 'claimed' | 'processing' | 'done'
 
+/** What a store's `claim` learns of the delivery beside its key. */
+export interface ClaimInfo {
+  /** The verified event. */
+  readonly event: InklessUnknownEvent
+  /** The tenant, on an endpoint serving several Inkless accounts. */
+  readonly tenant?: string
+}
+
+/**
+ * A claim that brings its own part of the listeners' context, such as the database
+ * transaction the delivery runs in (`@inkless-webhooks/postgres`'s transactional store).
+ * Core passes it back to `complete` (commit) or `release` (roll back), and answers only
+ * once `complete` resolved: 200 then means committed, and a rejection is a 503 (Inkless
+ * retries), with `respond: 'immediately'` too.
+ */
+export interface ContextClaim<Extras extends object> {
+  /** Claimed, as `'claimed'`. */
+  readonly status: 'claimed'
+  /** Added to every listener's context for this delivery. */
+  readonly context: Extras
+}
+
 /**
  * The contract every dedupe store implements (in memory here, Redis in
- * `@inkless-webhooks/redis`). A store may answer synchronously or with a promise; a
- * throw or rejection means the store is unavailable.
+ * `@inkless-webhooks/redis`, PostgreSQL in `@inkless-webhooks/postgres`). A store may answer
+ * synchronously or with a promise; a throw or rejection means the store is unavailable.
+ * `Extras` is what its {@link ContextClaim}s add to the listeners' context (none by default).
  */
-export interface DedupeStore {
+export interface DedupeStore<Extras extends object = object> {
   /**
-   * Asks to process the delivery with this key: `claimed` only for the first caller, until
-   * it calls `complete` or `release`.
+   * Asks to process the delivery with this key: `claimed` (or a {@link ContextClaim}) only
+   * for the first caller, until it calls `complete` or `release`. Core always passes `info`.
    */
-  claim(key: string): ClaimResult | Promise<ClaimResult>
+  claim(
+    key: string,
+    info?: ClaimInfo,
+  ): ClaimResult | ContextClaim<Extras> | Promise<ClaimResult | ContextClaim<Extras>>
   /** The handlers succeeded: later deliveries with this key are duplicates. */
-  complete(key: string): void | Promise<void>
+  complete(key: string, claim?: ContextClaim<Extras>): void | Promise<void>
   /** The handlers failed: forget the claim so Inkless's retry runs them again. */
-  release(key: string): void | Promise<void>
+  release(key: string, claim?: ContextClaim<Extras>): void | Promise<void>
 }
 
 /** The bounds of {@link createMemoryDedupeStore}. */

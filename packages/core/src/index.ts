@@ -22,5 +22,7 @@ export * from './public-api.js'
 export { signPayload, signPayloadAsync, verifySignature, verifySignatureAsync }
 
 /** One webhook receiver: handlers, dedupe and `handle()`. Adapters accept it in place of options. */
-export const createInklessWebhooks = (options: InklessWebhooksOptions = {}): InklessWebhooks =>
+export const createInklessWebhooks = <Extras extends object = object>(
+  options: InklessWebhooksOptions<Extras> = {},
+): InklessWebhooks<Extras> =>
   createWebhooks(options, { verify: verifySignature, digest, openTelemetry })

@@ -33,6 +33,14 @@ export interface DeliveryContext {
 }
 
 /**
+ * The listeners' context: {@link DeliveryContext}, plus what the dedupe store's claims add
+ * (`{ db }` from a transactional store); just `DeliveryContext` when they add nothing.
+ */
+export type DeliveryContextWith<Extras extends object> = object extends Extras
+  ? DeliveryContext
+  : DeliveryContext & Extras
+
+/**
  * A listener: called with the event and the delivery's context. A returned promise is
  * awaited; a throw or rejection fails the delivery (500 with `respond: 'after-handlers'`, so
  * Inkless retries) and is reported to `onError`.

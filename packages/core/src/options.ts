@@ -1,7 +1,12 @@
 import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js'
 import type { InklessVerificationRequest } from './events.js'
 import type { HeaderSource } from './headers.js'
-import { eventCallbackNames, isEventCallbackName, type ListenerOptions } from './listeners.js'
+import {
+  type DeliveryContextWith,
+  eventCallbackNames,
+  isEventCallbackName,
+  type ListenerOptions,
+} from './listeners.js'
 import type { DeliveryQueue } from './queue.js'
 import type { ErrorContext, Logger } from './report.js'
 import type { InklessRequest } from './request.js'
@@ -20,7 +25,12 @@ export interface VerificationContext {
   readonly signed: boolean
 }
 
-export interface InklessWebhooksOptions extends ListenerOptions {
+/**
+ * The options of `createInklessWebhooks`. `Extras` is what the `dedupe` store adds to each
+ * listener's context (e.g. `{ db }` from a transactional store), inferred from it.
+ */
+export interface InklessWebhooksOptions<Extras extends object = object>
+  extends ListenerOptions<DeliveryContextWith<Extras>> {
   /**
    * One secret, or several during rotation. Default: `INKLESS_WEBHOOK_SECRET`, read when the
    * first request arrives. Or a function `(tenant) => secrets` with `tenant`, for one endpoint
@@ -67,7 +77,7 @@ export interface InklessWebhooksOptions extends ListenerOptions {
   /** Hand verified deliveries to a durable queue (`@inkless-webhooks/bullmq`) instead of handlers. */
   queue?: DeliveryQueue
   /** Where processed deliveries are remembered; `false` turns deduplication off. */
-  dedupe?: DedupeStore | false
+  dedupe?: DedupeStore<Extras> | false
   /** Refuse events whose `timestamp` is further than this from now. Off by default. */
   toleranceSeconds?: number
   /** When the dedupe store fails: `reject` answers 503 (default), `process` runs handlers anyway. */

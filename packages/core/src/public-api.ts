@@ -2,7 +2,9 @@
 // the crypto functions and createInklessWebhooks. What adapter authors need is in adapter.ts.
 export type { RawBody } from './body.js'
 export {
+  type ClaimInfo,
   type ClaimResult,
+  type ContextClaim,
   createMemoryDedupeStore,
   type DedupeStore,
   type MemoryDedupeStoreOptions,
@@ -30,6 +32,7 @@ export {
 export type { HeaderSource } from './headers.js'
 export type {
   DeliveryContext,
+  DeliveryContextWith,
   EventCallbacks,
   EventHandler,
   ListenerMethods,

@@ -329,14 +329,14 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
 
   /** The store, its calls timed while a meter provider is registered (as of the last begin). */
   const timedStore = (store: DedupeStore): DedupeStore => {
-    const timed = <R>(operation: string, call: (key: string) => R) => {
+    const timed = <A extends unknown[], R>(operation: string, call: (...args: A) => R) => {
       const succeeded = { 'inkless.dedupe.operation': operation }
-      return (key: string): R => {
+      return (...args: A): R => {
         const metrics = instruments
-        if (metrics === undefined) return call(key)
+        if (metrics === undefined) return call(...args)
         const started = performance.now()
         return measured(
-          () => call(key),
+          () => call(...args),
           (failed, error) =>
             metrics.storeDuration.record?.(
               seconds(started),
@@ -346,9 +346,9 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
       }
     }
     return {
-      claim: timed('claim', (key) => store.claim(key)),
-      complete: timed('complete', (key) => store.complete(key)),
-      release: timed('release', (key) => store.release(key)),
+      claim: timed('claim', (key, info) => store.claim(key, info)),
+      complete: timed('complete', (key, claim) => store.complete(key, claim)),
+      release: timed('release', (key, claim) => store.release(key, claim)),
     }
   }
 

@@ -9,8 +9,9 @@ export * from './public-api.js'
 export { signPayloadAsync, verifySignatureAsync }
 
 /** One webhook receiver: handlers, dedupe and `handle()`. Adapters accept it in place of options. */
-export const createInklessWebhooks = (options: InklessWebhooksOptions = {}): InklessWebhooks =>
-  createWebhooks(options, { verify: verifySignatureAsync, digest })
+export const createInklessWebhooks = <Extras extends object = object>(
+  options: InklessWebhooksOptions<Extras> = {},
+): InklessWebhooks<Extras> => createWebhooks(options, { verify: verifySignatureAsync, digest })
 
 const syncUnavailable = (name: string) =>
   new Error(

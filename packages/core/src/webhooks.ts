@@ -1,12 +1,21 @@
 import { createHandle } from './handle.js'
-import { createListenerRegistry, type DeliveryContext, type ListenerMethods } from './listeners.js'
+import {
+  createListenerRegistry,
+  type DeliveryContextWith,
+  type ListenerMethods,
+} from './listeners.js'
 import { type InklessWebhooksOptions, resolveOptions } from './options.js'
 import type { Platform } from './platform.js'
 import { createReporter } from './report.js'
 import type { HandleOptions, InklessRequest, InklessResponse } from './request.js'
 import { secretsFor } from './secrets.js'
 
-export interface InklessWebhooks extends ListenerMethods<DeliveryContext> {
+/**
+ * A receiver made by `createInklessWebhooks`. `Extras` is what its dedupe store adds to each
+ * listener's context (none by default).
+ */
+export interface InklessWebhooks<Extras extends object = object>
+  extends ListenerMethods<DeliveryContextWith<Extras>> {
   /** Answers one request according to the behaviour table; never rejects. */
   handle(request: InklessRequest, options?: HandleOptions): Promise<InklessResponse>
   /** Resolves when handlers started with `respond: 'immediately'` have settled. */
@@ -30,10 +39,12 @@ export const isInklessWebhooks = (value: unknown): value is InklessWebhooks =>
   typeof value === 'object' && value !== null && instanceBrand in value
 
 /** Builds `createInklessWebhooks` over a platform's crypto (see index.ts, web.ts). */
-export function createWebhooks(
-  options: InklessWebhooksOptions,
+export function createWebhooks<Extras extends object>(
+  typed: InklessWebhooksOptions<Extras>,
   platform: Platform,
-): InklessWebhooks {
+): InklessWebhooks<Extras> {
+  // Inside, listeners are called with whatever context the store's claim adds.
+  const options = typed as unknown as InklessWebhooksOptions
   const config = resolveOptions(options)
   const listeners = createListenerRegistry(options)
   const pending = new Set<Promise<void>>()
@@ -75,5 +86,6 @@ export function createWebhooks(
       while (pending.size > 0) await Promise.all(pending)
     },
   }
-  return Object.assign(instance, { [instanceBrand]: true })
+  // The listeners' context type is the caller's: the store's claims supply the extras.
+  return Object.assign(instance, { [instanceBrand]: true }) as unknown as InklessWebhooks<Extras>
 }

@@ -36,3 +36,7 @@ export {
   type TransactionRunner,
   type TransactionSource,
 } from './transaction.js'
+export {
+  createPostgresTransactionalStore,
+  type PostgresTransactionalStore,
+} from './transactional-store.js'

@@ -1,8 +1,11 @@
 import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
 import {
   createPostgresDedupeStore,
+  createPostgresTransactionalStore,
   createSchema,
+  type DocumentStatus,
   type PostgresDedupeStore,
+  type PostgresTransactionalStore,
   type ProcessedDelivery,
   type Queryable,
   runDeliveryInTransaction,
@@ -63,3 +66,30 @@ runDeliveryInTransaction(
 expectError(
   runDeliveryInTransaction({ pool, transaction: orm.transaction }, delivery, async () => 1),
 )
+
+// Transactional handling: `db`, `stale` and `documentStatus` typed in every listener.
+const transactional = createPostgresTransactionalStore({ pool })
+expectType<PostgresTransactionalStore<Queryable>>(transactional)
+const webhooks = createInklessWebhooks({
+  secret: 's',
+  dedupe: transactional,
+  onEnvelopeComplete: async (event, { db, stale, documentStatus, dedupeKey }) => {
+    expectType<Queryable>(db)
+    expectType<boolean>(stale)
+    expectType<DocumentStatus | undefined>(documentStatus)
+    expectType<string>(dedupeKey)
+    await db.query('UPDATE envelopes SET done = true WHERE token = $1', [event.document_token])
+  },
+})
+webhooks.on('document_signed', (_event, { db }) => expectType<Queryable>(db))
+// A typed ORM transaction flows to the listeners.
+createInklessWebhooks({
+  dedupe: createPostgresTransactionalStore({
+    query: (tx: OrmTx, text, values) => tx.run(text, values),
+    transaction: (work) => orm.transaction(work),
+  }),
+  onDocumentSigned: (_event, { db }) => expectType<OrmTx>(db),
+})
+// Without a transactional store there is no `db`.
+expectError(createInklessWebhooks({ dedupe: store, onDocumentSigned: (_e, { db }) => db }))
+expectError(createInklessWebhooks({ onDocumentSigned: (_e, { db }) => db }))

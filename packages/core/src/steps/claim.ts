@@ -1,4 +1,4 @@
-import type { ClaimResult } from '../dedupe.js'
+import type { ClaimResult, ContextClaim } from '../dedupe.js'
 import { dedupeKeyOf } from '../dedupe-key.js'
 import { InklessWebhookError } from '../errors.js'
 import { andThen, isThenable } from '../maybe-async.js'
@@ -45,13 +45,14 @@ export function claimStep(context: StepContext): Step<Parsed, Claimed> {
         )
         return answer.STORE_DOWN
       }
-      const claimed = (result: ClaimResult): Claimed | InklessResponse => {
+      const claimed = (result: ClaimResult | ContextClaim<object>): Claimed | InklessResponse => {
         if (result === 'done') return answer.DUPLICATE
         if (result === 'processing') return answer.IN_PROGRESS
         return extend(keyed, 'claim', result)
       }
       try {
-        const result = store.claim(dedupeKey)
+        const { event, tenant } = d
+        const result = store.claim(dedupeKey, tenant === undefined ? { event } : { event, tenant })
         return isThenable(result) ? result.then(claimed, failed) : claimed(result)
       } catch (error) {
         return failed(error)

@@ -1,6 +1,7 @@
 import { InklessHandlerError, InklessWebhookError, type ListenerFailure } from '../errors.js'
 import type { DeliveryContext } from '../listeners.js'
 import { andThen, isThenable, type MaybePromise } from '../maybe-async.js'
+import type { InklessResponse } from '../request.js'
 import * as answer from '../responses.js'
 import type { StepContext } from './context.js'
 import type { Claimed, Path } from './stages.js'
@@ -10,21 +11,22 @@ export function dispatchStep(context: StepContext): Path<Claimed> {
   const { config, listeners, pending } = context
   const settle = settler(context)
   return (d) => {
+    const contextClaim = typeof d.claim === 'object' ? d.claim : undefined
     const deliveryContext: DeliveryContext = {
       dedupeKey: d.dedupeKey,
       rawBody: d.rawBody,
       headers: d.request.headers,
       receivedAt: d.receivedAt,
       ...(d.tenant === undefined ? {} : { tenant: d.tenant }),
+      ...contextClaim?.context,
     }
-    const processed = andThen(
-      listeners.run(d.event, deliveryContext, d.recording?.listener),
-      (failures) => settle(d, failures),
+    const ran = listeners.run(d.event, deliveryContext, d.recording?.listener)
+    // A context claim's 200 means committed: it is answered after settling, always.
+    if (!config.respondImmediately || contextClaim)
+      return andThen(ran, (failures) => settle(d, failures))
+    const settled = Promise.resolve(ran).then((failures) =>
+      Promise.resolve(settle(d, failures)).then(() => failures.length === 0),
     )
-    if (!config.respondImmediately) {
-      return andThen(processed, (ok) => (ok ? answer.OK : answer.HANDLER_FAILED))
-    }
-    const settled = Promise.resolve(processed)
     const work = settled.then(() => {
       pending.delete(work)
     })
@@ -35,14 +37,20 @@ export function dispatchStep(context: StepContext): Path<Claimed> {
   }
 }
 
-/** Completes or releases the claim, then reports failures; true when there were none. */
+/**
+ * Completes or releases the claim, then reports failures; resolves to the answer: 200, 500
+ * when a listener threw, 503 when a context claim's `complete` (its commit) failed.
+ */
 function settler({ config, store, report }: StepContext) {
-  return (d: Claimed, failures: readonly ListenerFailure[]): MaybePromise<boolean> => {
+  return (d: Claimed, failures: readonly ListenerFailure[]): MaybePromise<InklessResponse> => {
+    const claim = typeof d.claim === 'object' ? d.claim : undefined
     // What Inkless got, or gets: 200 already with `respond: 'immediately'`.
-    const answered =
-      config.respondImmediately || failures.length === 0 ? answer.OK : answer.HANDLER_FAILED
+    let answered =
+      failures.length > 0 && (claim || !config.respondImmediately)
+        ? answer.HANDLER_FAILED
+        : answer.OK
     const reportFailures = () => {
-      if (failures.length === 0) return true
+      if (failures.length === 0) return answered
       report(
         d,
         {
@@ -53,25 +61,33 @@ function settler({ config, store, report }: StepContext) {
         },
         answered,
       )
-      return false
+      return answered
     }
     if (d.claim === undefined || !store) return reportFailures()
-    const recordFailed = (error: unknown) =>
+    const recordFailed = (error: unknown) => {
+      // A context claim that could not complete (commit) did not happen: Inkless retries.
+      const uncommitted = claim !== undefined && failures.length === 0
+      if (uncommitted) answered = answer.STORE_DOWN
       report(
         d,
         {
           level: 'error',
           error: new InklessWebhookError(
             'store_unavailable',
-            'The dedupe store failed to record the outcome of a delivery.',
+            uncommitted
+              ? "The dedupe store could not complete the delivery's claim (commit); answered 503 so Inkless retries."
+              : 'The dedupe store failed to record the outcome of a delivery.',
             { cause: error },
           ),
         },
         answered,
       )
+    }
     try {
       const recorded =
-        failures.length === 0 ? store.complete(d.dedupeKey) : store.release(d.dedupeKey)
+        failures.length === 0
+          ? store.complete(d.dedupeKey, claim)
+          : store.release(d.dedupeKey, claim)
       if (isThenable(recorded)) {
         return Promise.resolve(recorded).then(reportFailures, (error: unknown) => {
           recordFailed(error)

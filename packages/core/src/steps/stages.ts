@@ -1,5 +1,5 @@
 import type { BodyStream, RawBody } from '../body.js'
-import type { ClaimResult } from '../dedupe.js'
+import type { ClaimResult, ContextClaim } from '../dedupe.js'
 import type { InklessUnknownEvent } from '../events.js'
 import { isThenable, type MaybePromise } from '../maybe-async.js'
 import type { HandleOptions, InklessRequest, InklessResponse } from '../request.js'
@@ -53,9 +53,10 @@ export interface Claimed extends Parsed {
   readonly dedupeKey: string
   /**
    * What the dedupe store answered when it granted the claim, which `settle` then completes
-   * or releases; undefined without a store, or when processing on after a store outage.
+   * or releases; undefined without a store, or when processing on after a store outage. A
+   * {@link ContextClaim} adds to the listeners' context and is settled before the answer.
    */
-  readonly claim: Extract<ClaimResult, 'claimed'> | undefined
+  readonly claim: Extract<ClaimResult, 'claimed'> | ContextClaim<object> | undefined
 }
 
 /** What a report may say about a delivery, at whatever stage it is. */

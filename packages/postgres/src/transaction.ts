@@ -139,19 +139,38 @@ async function record(
       retentionMs: timing.retentionMs,
     })
   } catch (error) {
-    // lock_not_available: the same delivery is still in another open transaction.
-    if ((error as { code?: unknown }).code === '55P03') return { status: 'processing' }
+    if (isLockTimeout(error)) return { status: 'processing' }
     throw error
   }
   if (status !== 'claimed') return { status }
-  const order = await recordDocument(db, names, delivery.event, delivery.tenant)
-  return { status: 'claimed', ...order }
+  try {
+    const order = await recordDocument(db, names, delivery.event, delivery.tenant)
+    return { status: 'claimed', ...order }
+  } catch (error) {
+    // Another delivery of the same document holds its row: this one is retried (409).
+    if (isLockTimeout(error)) return { status: 'processing' }
+    throw error
+  }
+}
+
+/** lock_not_available: the row is held by another open transaction past lock_timeout. */
+const isLockTimeout = (error: unknown) => (error as { code?: unknown } | null)?.code === '55P03'
+
+/** A connection that emits its errors as events (`pg`'s clients). */
+interface Listening {
+  on(event: 'error', listener: () => void): unknown
+  off(event: 'error', listener: () => void): unknown
 }
 
 /** The transaction of a `pg` Pool: BEGIN … COMMIT on a connection of its own. */
 export function poolTransaction<Client>(pool: PoolLike<Client>): TransactionRunner<Client> {
   return async (work) => {
     const client = await pool.connect()
+    // pg emits a checked-out connection's errors (the server shutting down, a network cut)
+    // on it: without a listener they would crash the process. The statement in flight
+    // rejects with the same error, which is what answers the delivery.
+    const ignore = () => {}
+    ;(client as Partial<Listening>).on?.('error', ignore)
     let broken: unknown
     try {
       await client.query('BEGIN')
@@ -166,6 +185,7 @@ export function poolTransaction<Client>(pool: PoolLike<Client>): TransactionRunn
       )
       throw error
     } finally {
+      ;(client as Partial<Listening>).off?.('error', ignore)
       client.release(broken)
     }
   }

@@ -1,0 +1,330 @@
+// Transactional handling as deployed: receiver processes on different adapters sharing one
+// real PostgreSQL 15, each delivery's listener writing into an effects table with NO unique
+// constraint (a second run would show as a second row). INKLESS_STRESS=1 (`pnpm stress`)
+// runs the full sizes and prints the figures; the default run is smaller.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { createInklessWebhooks, type InklessEvent } from '@inkless-webhooks/core'
+import {
+  createPostgresTransactionalStore,
+  DOCUMENT_STATUSES,
+  type DocumentStatus,
+} from '@inkless-webhooks/postgres'
+import { planEnvelopes } from '@inkless-webhooks/testing'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { deliverAll } from './support/deliver.js'
+import { eventBody, SECRET, signed } from './support/deliveries.js'
+import { PostgresServer } from './support/postgres.js'
+import { freshSchema } from './support/postgres-contract.js'
+import { seeded } from './support/fleet.js'
+import { size, stress } from './support/stress.js'
+
+// One envelope of two signers is 22 events; with 20% duplicates about 26 deliveries: 77
+// envelopes are 2,000 deliveries.
+const ENVELOPES = size(77, 24)
+const FAULT_EVENTS = size(1000, 300)
+const OUTAGE_MS = size(5000, 2500)
+const DOCUMENTS = size(200, 200)
+const report = (line: string) => {
+  if (stress) console.log(line)
+}
+
+let server: PostgresServer
+let pool: pg.Pool
+const children = new Set<Child>()
+beforeAll(async () => {
+  server = await PostgresServer.start()
+  pool = new pg.Pool({ connectionString: server.url, max: 8 })
+  pool.on('error', () => {})
+})
+afterEach(async () => {
+  await Promise.all([...children].map((c) => c.stop('SIGKILL')))
+  children.clear()
+})
+afterAll(async () => {
+  await pool.end()
+  await server.destroy()
+})
+
+/** A receiver process printing lines; `lines` keeps them all. */
+class Child {
+  readonly lines: string[] = []
+  private constructor(private readonly child: ChildProcess) {}
+
+  static async start(adapter: string, env: Record<string, string>) {
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'fixtures/postgres-receiver.mjs'), adapter],
+      {
+        env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    const started = new Child(child)
+    children.add(started)
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`${adapter} receiver exited with ${code}`)))
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        started.lines.push(line)
+        if (line.startsWith('listening ')) resolve()
+      })
+    })
+    return started
+  }
+
+  get url() {
+    const port = this.lines.find((l) => l.startsWith('listening '))?.slice(10)
+    return `http://127.0.0.1:${port}/webhook`
+  }
+
+  /** The second word of each line starting with `word`. */
+  said(word: string): string[] {
+    return this.lines.filter((l) => l.startsWith(`${word} `)).map((l) => l.split(' ')[1] as string)
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM') {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    const exited = once(this.child, 'exit')
+    this.child.kill(signal)
+    await exited
+  }
+}
+
+/** A schema of its own with the package's tables and an effects table without constraints. */
+async function effectsSchema(db: pg.Pool = pool) {
+  const schema = await freshSchema(db)
+  await db.query(
+    `CREATE TABLE "${schema}".effects (dedupe_key text, event text, document_token text,
+       tenant text, stale boolean, status text)`,
+  )
+  return schema
+}
+
+/** How many effect rows each dedupe key has. */
+async function effects(schema: string, db: pg.Pool = pool) {
+  const { rows } = await db.query<{ dedupe_key: string; n: number }>(
+    `SELECT dedupe_key, count(*)::int AS n FROM "${schema}".effects GROUP BY dedupe_key`,
+  )
+  return new Map(rows.map((r) => [r.dedupe_key, r.n]))
+}
+
+const plan = (envelopes: number) => {
+  const deliveries = planEnvelopes({
+    envelopes,
+    signers: 2,
+    duplicates: 0.2,
+    shuffle: true,
+    random: seeded(envelopes),
+  })
+  return {
+    bodies: deliveries.map((d) => d.body),
+    unique: new Set(deliveries.map((d) => d.body)).size,
+  }
+}
+
+/**
+ * Signed events of distinct documents, 20% of them twice, shuffled: deliveries of one
+ * document wait for each other's transaction (its row orders them), so the fault tests keep
+ * many documents in flight at once.
+ */
+const distinct = (count: number) => {
+  const random = seeded(count)
+  const events = Array.from({ length: count }, (_, i) =>
+    eventBody('document_signed', { document_token: `doc-${count}-${i}` }),
+  )
+  const bodies = [...events, ...events.filter(() => random() < 0.2)]
+    .map((body) => ({ body, order: random() }))
+    .sort((a, b) => a.order - b.order)
+    .map(({ body }) => body)
+  return { bodies, unique: count }
+}
+
+describe('transactional handling across processes', { timeout: 120_000 }, () => {
+  it(`${stress ? '2,000' : '620'} shuffled deliveries, 20% duplicates, concurrency 64, to express and fastify receivers: each event's effect written exactly once, every answer 2xx or 409`, async () => {
+    const schema = await effectsSchema()
+    const receivers = await Promise.all(
+      ['express', 'fastify'].map((a) =>
+        Child.start(a, { DATABASE_URL: server.url, SCHEMA: schema }),
+      ),
+    )
+    const { bodies, unique } = plan(ENVELOPES)
+    expect(bodies.length).toBeGreaterThanOrEqual(stress ? 2000 : 600)
+    const started = performance.now()
+    const statuses = await deliverAll(bodies, () => receivers.map((r) => r.url), {
+      concurrency: 64,
+    })
+    const took = performance.now() - started
+    const written = await effects(schema)
+    expect(written.size).toBe(unique)
+    expect(Math.max(...written.values())).toBe(1)
+    // A duplicate that arrives while its original's transaction is open waits, then is 200
+    // (committed) or 409 (still open): never a second run.
+    expect([...statuses.keys()].filter((s) => s !== 200 && s !== 409)).toEqual([])
+    expect(receivers.every((r) => r.said('handled').length > 0)).toBe(true)
+    // Every envelope ended complete, whatever order its events arrived in.
+    const { rows } = await pool.query(
+      `SELECT DISTINCT status FROM "${schema}".inkless_webhook_documents`,
+    )
+    expect(rows).toEqual([{ status: 'envelope_complete' }])
+    report(
+      `fleet: ${bodies.length} deliveries (${unique} unique) in ${Math.round(took)} ms (${Math.round((bodies.length / took) * 1000)}/s), answers ${JSON.stringify(Object.fromEntries(statuses))}`,
+    )
+  })
+
+  it.each([
+    ['transactional handling', 'exactly once', 1, {}],
+    // A lease well above the listener's 400 ms, yet short enough for the retries to take over.
+    ['the Postgres store', 'twice', 2, { MODE: 'store', LEASE_MS: '2500' }],
+  ] as const)(
+    'a receiver SIGKILLed while listeners are inside their transactions, with %s: each effect the kill cut is written %s after the retries, none lost',
+    async (mode, _times, cutWritten, modeEnv) => {
+      const schema = await effectsSchema()
+      const env = { DATABASE_URL: server.url, SCHEMA: schema, HANDLER_MS: '400', ...modeEnv }
+      const receivers = await Promise.all(['node', 'koa'].map((a) => Child.start(a, env)))
+      const { bodies, unique } = distinct(FAULT_EVENTS)
+      const sending = deliverAll(bodies, () => receivers.map((r) => r.url), { concurrency: 64 })
+      const doomed = receivers[0] as Child
+      const open = () => doomed.said('start').length - doomed.said('handled').length
+      await vi.waitFor(
+        () => {
+          expect(doomed.said('handled').length).toBeGreaterThan(unique / 8)
+          expect(open()).toBeGreaterThanOrEqual(8)
+        },
+        { timeout: 30_000, interval: 5 },
+      )
+      await doomed.stop('SIGKILL')
+      // Written but never committed (or, with the store, never marked done): what the kill cut.
+      const cut = new Set(doomed.said('start').filter((k) => !doomed.said('handled').includes(k)))
+      receivers[0] = await Child.start('express', env)
+      const statuses = await sending
+      const written = await effects(schema)
+      expect(cut.size).toBeGreaterThanOrEqual(8)
+      expect(written.size).toBe(unique)
+      expect([...cut].map((k) => written.get(k))).toEqual([...cut].map(() => cutWritten))
+      expect([...written].filter(([k, n]) => !cut.has(k) && n !== 1)).toEqual([])
+      report(
+        `SIGKILL (${mode}): ${bodies.length} deliveries, ${unique} unique; ${cut.size} cut by the kill, each written ${cutWritten === 1 ? 'once' : 'twice'} in the end; answers ${JSON.stringify(Object.fromEntries(statuses))}`,
+      )
+    },
+  )
+
+  it(`PostgreSQL stopped for ${OUTAGE_MS / 1000} s while sending: 503s meanwhile, then each event's effect exactly once`, async () => {
+    const own = await PostgresServer.start()
+    onTestFinished(() => own.destroy())
+    const ownPool = new pg.Pool({ connectionString: own.url, max: 2 })
+    ownPool.on('error', () => {})
+    onTestFinished(() => ownPool.end())
+    const schema = await effectsSchema(ownPool)
+    const env = { DATABASE_URL: own.url, SCHEMA: schema }
+    const receivers = await Promise.all(['express', 'koa'].map((a) => Child.start(a, env)))
+    const { bodies, unique } = distinct(FAULT_EVENTS)
+    const sending = deliverAll(bodies, () => receivers.map((r) => r.url), { concurrency: 64 })
+    const handled = () => receivers.reduce((n, r) => n + r.said('handled').length, 0)
+    await vi.waitFor(() => expect(handled()).toBeGreaterThan(unique / 4), {
+      timeout: 30_000,
+      interval: 10,
+    })
+    await own.stop()
+    await new Promise((r) => setTimeout(r, OUTAGE_MS))
+    await own.start()
+    const restarted = performance.now()
+    const statuses = await sending
+    const written = await effects(schema, ownPool)
+    expect(statuses.get(503)).toBeGreaterThan(0)
+    expect(written.size).toBe(unique)
+    expect(Math.max(...written.values())).toBe(1)
+    report(
+      `outage: ${bodies.length} deliveries, ${unique} unique, answers ${JSON.stringify(Object.fromEntries(statuses))}; all answered 2xx ${Math.round(performance.now() - restarted)} ms after the restart`,
+    )
+  })
+})
+
+describe('out-of-order deliveries and tenants', () => {
+  const rank = (event: string) => DOCUMENT_STATUSES.indexOf(event as DocumentStatus)
+
+  it(`${DOCUMENTS} documents' lifecycles, cut short at random and shuffled: every status equals the in-order result; exactly the events behind a newer one are flagged stale`, async () => {
+    const schema = await effectsSchema()
+    const random = seeded(DOCUMENTS)
+    // One signer per document, each lifecycle cut after a random number of its events.
+    const events = planEnvelopes({ envelopes: DOCUMENTS, signers: 1, random }).map((d) => d.event)
+    const byDocument = new Map<string, InklessEvent[]>()
+    for (const e of events)
+      byDocument.set(e.document_token, [...(byDocument.get(e.document_token) ?? []), e])
+    const kept = [...byDocument.values()].flatMap((lifecycle) =>
+      lifecycle.slice(0, 1 + Math.floor(random() * lifecycle.length)),
+    )
+    const shuffled = kept
+      .map((event) => ({ event, order: random() }))
+      .sort((a, b) => a.order - b.order)
+      .map(({ event }) => event)
+    const seen: { event: InklessEvent; stale: boolean; status: string | undefined }[] = []
+    const webhooks = createInklessWebhooks({
+      secret: SECRET,
+      dedupe: createPostgresTransactionalStore({ pool, schema }),
+      onEvent: (event, { stale, documentStatus }) => {
+        seen.push({ event, stale, status: documentStatus })
+      },
+    })
+    // One at a time, so which events came before each one is known.
+    for (const event of shuffled) {
+      const body = JSON.stringify(event)
+      const res = await webhooks.handle({ method: 'POST', headers: signed(body), rawBody: body })
+      expect(res.status).toBe(200)
+    }
+    // The reference: the same events in timestamp order, a status moving forward only.
+    const inOrder = new Map<string, string>()
+    for (const event of [...kept].sort((a, b) => a.timestamp.localeCompare(b.timestamp))) {
+      const current = inOrder.get(event.document_token)
+      if (rank(event.event) >= 0 && (current === undefined || rank(event.event) > rank(current)))
+        inOrder.set(event.document_token, event.event)
+    }
+    const { rows } = await pool.query<{ document_token: string; status: string }>(
+      `SELECT document_token, status FROM "${schema}".inkless_webhook_documents WHERE status IS NOT NULL`,
+    )
+    expect(new Map(rows.map((r) => [r.document_token, r.status]))).toEqual(inOrder)
+    const latest = new Map<string, string>()
+    const expectedStale = seen.map(({ event }) => {
+      const before = latest.get(event.document_token)
+      if (before === undefined || event.timestamp > before)
+        latest.set(event.document_token, event.timestamp)
+      return before !== undefined && before > event.timestamp
+    })
+    expect(seen.map((s) => s.stale)).toEqual(expectedStale)
+    expect(expectedStale.filter(Boolean).length).toBeGreaterThan(kept.length / 10)
+    // And the status each listener saw is the furthest so far, never behind.
+    expect(seen.every((s) => s.status === undefined || rank(s.status) >= rank(s.event.event))).toBe(
+      true,
+    )
+    report(
+      `order: ${DOCUMENTS} documents, ${kept.length} events, ${expectedStale.filter(Boolean).length} flagged stale`,
+    )
+  })
+
+  it('tenants: the same event for two tenants is two deliveries, two effects, two documents', async () => {
+    const schema = await effectsSchema()
+    const receiver = await Child.start('node', { DATABASE_URL: server.url, SCHEMA: schema })
+    const body = eventBody('document_signed')
+    for (const tenant of ['a', 'b', 'a', 'b']) {
+      const res = await fetch(`${receiver.url}?tenant=${tenant}`, {
+        method: 'POST',
+        headers: signed(body),
+        body,
+      })
+      expect(res.status).toBe(200)
+    }
+    const { rows } = await pool.query(
+      `SELECT tenant, count(*)::int AS n FROM "${schema}".effects GROUP BY tenant ORDER BY tenant`,
+    )
+    expect(rows).toEqual([
+      { tenant: 'a', n: 1 },
+      { tenant: 'b', n: 1 },
+    ])
+    const documents = await pool.query(
+      `SELECT tenant FROM "${schema}".inkless_webhook_documents ORDER BY tenant`,
+    )
+    expect(documents.rows).toEqual([{ tenant: 'a' }, { tenant: 'b' }])
+  })
+})

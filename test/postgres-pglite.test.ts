@@ -3,17 +3,32 @@
 // hundreds of MB.
 import { PGlite } from '@electric-sql/pglite'
 import type { Queryable } from '@inkless-webhooks/postgres'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { postgresStoreContract } from './support/postgres-contract.js'
+import { PRINTED, playOutOfOrder, startExample, stopExamples } from './support/postgres-examples.js'
 
-let pglite: PGlite
-beforeAll(async () => {
-  pglite = await PGlite.create()
+// First, while this process holds no PGlite of its own.
+describe('examples/postgres/pg.js without DATABASE_URL', () => {
+  afterEach(stopExamples)
+  it('runs on PGlite: out-of-order events keep the newest status, a duplicate runs nothing', {
+    timeout: 60_000,
+  }, async () => {
+    const { url, lines } = await startExample('pg.js', { DATABASE_URL: undefined })
+    expect(await playOutOfOrder(url)).toEqual(['200 ok', '200 ok', '200 ok', '200 duplicate'])
+    await vi.waitFor(() => expect(lines.slice(1)).toEqual(PRINTED))
+  })
 })
-afterAll(() => pglite.close())
 
-postgresStoreContract(
-  'PGlite',
-  () => pglite,
-  () => (work) => pglite.transaction((tx) => work(tx as Queryable)),
-)
+describe('PGlite in this process', () => {
+  let pglite: PGlite
+  beforeAll(async () => {
+    pglite = await PGlite.create()
+  })
+  afterAll(() => pglite.close())
+
+  postgresStoreContract(
+    'PGlite',
+    () => pglite,
+    () => (work) => pglite.transaction((tx) => work(tx as Queryable)),
+  )
+})

@@ -1,10 +1,13 @@
 import {
   type BodyLimits,
   type CallbackName,
+  type ClaimResult,
+  type ContextClaim,
   createInklessWebhooks,
   createMemoryDedupeStore,
   type DedupeStore,
   type DeliveryContext,
+  type DeliveryContextWith,
   type ErrorContext,
   type EventCallbacks,
   type HeaderSource,
@@ -318,3 +321,22 @@ expectType<AsyncIterable<Uint8Array>>(whole)
 expectAssignable<BodySource>(whole)
 expectAssignable<InklessRequest>({ method: 'POST', headers: {}, rawBody: whole })
 expectError(wholeBody(async () => '{}'))
+
+// A store whose claims bring listener context: the extras are typed in every listener.
+declare const transactional: DedupeStore<{ readonly tx: { run(sql: string): Promise<void> } }>
+const withContext = createInklessWebhooks({
+  dedupe: transactional,
+  onDocumentSigned: async (_event, { tx, dedupeKey }) => {
+    expectType<string>(dedupeKey)
+    await tx.run('update …')
+  },
+})
+withContext.on('envelope_complete', (_event, context) =>
+  expectType<DeliveryContextWith<{ readonly tx: { run(sql: string): Promise<void> } }>>(context),
+)
+type Tx = { readonly tx: { run(sql: string): Promise<void> } }
+declare const claimedEvent: InklessUnknownEvent
+expectType<ClaimResult | ContextClaim<Tx> | Promise<ClaimResult | ContextClaim<Tx>>>(
+  transactional.claim('k', { event: claimedEvent, tenant: 'acme' }),
+)
+expectError(createInklessWebhooks({ onDocumentSigned: (_event, { tx }) => tx }))

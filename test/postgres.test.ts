@@ -25,7 +25,7 @@ import { size, stress } from './support/stress.js'
 // One envelope of two signers is 22 events; with 20% duplicates about 26 deliveries: 77
 // envelopes are 2,000 deliveries.
 const ENVELOPES = size(77, 24)
-const FAULT_EVENTS = size(1000, 300)
+const FAULT_EVENTS = size(1000, 500)
 const OUTAGE_MS = size(5000, 2500)
 const DOCUMENTS = size(200, 200)
 const report = (line: string) => {
@@ -83,6 +83,11 @@ class Child {
   /** The second word of each line starting with `word`. */
   said(word: string): string[] {
     return this.lines.filter((l) => l.startsWith(`${word} `)).map((l) => l.split(' ')[1] as string)
+  }
+
+  /** False once it exited (a crash: an unhandled error in the receiver). */
+  get running() {
+    return this.child.exitCode === null && this.child.signalCode === null
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM') {
@@ -145,11 +150,9 @@ const distinct = (count: number) => {
 describe('transactional handling across processes', { timeout: 120_000 }, () => {
   it(`${stress ? '2,000' : '620'} shuffled deliveries, 20% duplicates, concurrency 64, to express and fastify receivers: each event's effect written exactly once, every answer 2xx or 409`, async () => {
     const schema = await effectsSchema()
-    const receivers = await Promise.all(
-      ['express', 'fastify'].map((a) =>
-        Child.start(a, { DATABASE_URL: server.url, SCHEMA: schema }),
-      ),
-    )
+    // A deadline no claim misses on a loaded machine: any 503 here would be a bug.
+    const env = { DATABASE_URL: server.url, SCHEMA: schema, TIMEOUT_MS: '10000' }
+    const receivers = await Promise.all(['express', 'fastify'].map((a) => Child.start(a, env)))
     const { bodies, unique } = plan(ENVELOPES)
     expect(bodies.length).toBeGreaterThanOrEqual(stress ? 2000 : 600)
     const started = performance.now()
@@ -176,13 +179,13 @@ describe('transactional handling across processes', { timeout: 120_000 }, () => 
 
   it.each([
     ['transactional handling', 'exactly once', 1, {}],
-    // A lease well above the listener's 400 ms, yet short enough for the retries to take over.
+    // A lease well above the listener's 600 ms, yet short enough for the retries to take over.
     ['the Postgres store', 'twice', 2, { MODE: 'store', LEASE_MS: '2500' }],
   ] as const)(
     'a receiver SIGKILLed while listeners are inside their transactions, with %s: each effect the kill cut is written %s after the retries, none lost',
     async (mode, _times, cutWritten, modeEnv) => {
       const schema = await effectsSchema()
-      const env = { DATABASE_URL: server.url, SCHEMA: schema, HANDLER_MS: '400', ...modeEnv }
+      const env = { DATABASE_URL: server.url, SCHEMA: schema, HANDLER_MS: '600', ...modeEnv }
       const receivers = await Promise.all(['node', 'koa'].map((a) => Child.start(a, env)))
       const { bodies, unique } = distinct(FAULT_EVENTS)
       const sending = deliverAll(bodies, () => receivers.map((r) => r.url), { concurrency: 64 })
@@ -190,7 +193,7 @@ describe('transactional handling across processes', { timeout: 120_000 }, () => 
       const open = () => doomed.said('start').length - doomed.said('handled').length
       await vi.waitFor(
         () => {
-          expect(doomed.said('handled').length).toBeGreaterThan(unique / 8)
+          expect(doomed.said('handled').length).toBeGreaterThan(unique / 16)
           expect(open()).toBeGreaterThanOrEqual(8)
         },
         { timeout: 30_000, interval: 5 },
@@ -234,6 +237,8 @@ describe('transactional handling across processes', { timeout: 120_000 }, () => 
     const statuses = await sending
     const written = await effects(schema, ownPool)
     expect(statuses.get(503)).toBeGreaterThan(0)
+    // The outage cut connections the receivers held: they answered 503, they did not crash.
+    expect(receivers.map((r) => r.running)).toEqual([true, true])
     expect(written.size).toBe(unique)
     expect(Math.max(...written.values())).toBe(1)
     report(

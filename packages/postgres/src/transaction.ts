@@ -185,7 +185,8 @@ export function poolTransaction<Client>(pool: PoolLike<Client>): TransactionRunn
       )
       throw error
     } finally {
-      ;(client as Partial<Listening>).off?.('error', ignore)
+      // A broken connection is destroyed, and may still report its end: it keeps the listener.
+      if (broken === undefined) (client as Partial<Listening>).off?.('error', ignore)
       client.release(broken)
     }
   }

@@ -2,10 +2,6 @@
 // real PostgreSQL 15, each delivery's listener writing into an effects table with NO unique
 // constraint (a second run would show as a second row). INKLESS_STRESS=1 (`pnpm stress`)
 // runs the full sizes and prints the figures; the default run is smaller.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { createInklessWebhooks, type InklessEvent } from '@inkless-webhooks/core'
 import {
   createPostgresTransactionalStore,
@@ -14,12 +10,12 @@ import {
 } from '@inkless-webhooks/postgres'
 import { planEnvelopes } from '@inkless-webhooks/testing'
 import pg from 'pg'
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { deliverAll } from './support/deliver.js'
 import { eventBody, SECRET, signed } from './support/deliveries.js'
+import { type FixtureProcess, fixtureProcesses, plan, seeded } from './support/fleet.js'
 import { PostgresServer } from './support/postgres.js'
 import { freshSchema } from './support/postgres-contract.js'
-import { seeded } from './support/fleet.js'
 import { size, stress } from './support/stress.js'
 
 // One envelope of two signers is 22 events; with 20% duplicates about 26 deliveries: 77
@@ -34,69 +30,20 @@ const report = (line: string) => {
 
 let server: PostgresServer
 let pool: pg.Pool
-const children = new Set<Child>()
 beforeAll(async () => {
   server = await PostgresServer.start()
   pool = new pg.Pool({ connectionString: server.url, max: 8 })
   pool.on('error', () => {})
-})
-afterEach(async () => {
-  await Promise.all([...children].map((c) => c.stop('SIGKILL')))
-  children.clear()
 })
 afterAll(async () => {
   await pool.end()
   await server.destroy()
 })
 
-/** A receiver process printing lines; `lines` keeps them all. */
-class Child {
-  readonly lines: string[] = []
-  private constructor(private readonly child: ChildProcess) {}
-
-  static async start(adapter: string, env: Record<string, string>) {
-    const child = spawn(
-      process.execPath,
-      [join(import.meta.dirname, 'fixtures/postgres-receiver.mjs'), adapter],
-      {
-        env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET, ...env },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    )
-    const started = new Child(child)
-    children.add(started)
-    await new Promise<void>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`${adapter} receiver exited with ${code}`)))
-      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        started.lines.push(line)
-        if (line.startsWith('listening ')) resolve()
-      })
-    })
-    return started
-  }
-
-  get url() {
-    const port = this.lines.find((l) => l.startsWith('listening '))?.slice(10)
-    return `http://127.0.0.1:${port}/webhook`
-  }
-
-  /** The second word of each line starting with `word`. */
-  said(word: string): string[] {
-    return this.lines.filter((l) => l.startsWith(`${word} `)).map((l) => l.split(' ')[1] as string)
-  }
-
-  /** False once it exited (a crash: an unhandled error in the receiver). */
-  get running() {
-    return this.child.exitCode === null && this.child.signalCode === null
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM') {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    const exited = once(this.child, 'exit')
-    this.child.kill(signal)
-    await exited
-  }
-}
+const startFixture = fixtureProcesses()
+/** A receiver process (test/fixtures/postgres-receiver.mjs) on `adapter`. */
+const receiver = (adapter: string, env: Record<string, string>) =>
+  startFixture('postgres-receiver.mjs', [adapter], env, /^listening /)
 
 /** A schema of its own with the package's tables and an effects table without constraints. */
 async function effectsSchema(db: pg.Pool = pool) {
@@ -114,20 +61,6 @@ async function effects(schema: string, db: pg.Pool = pool) {
     `SELECT dedupe_key, count(*)::int AS n FROM "${schema}".effects GROUP BY dedupe_key`,
   )
   return new Map(rows.map((r) => [r.dedupe_key, r.n]))
-}
-
-const plan = (envelopes: number) => {
-  const deliveries = planEnvelopes({
-    envelopes,
-    signers: 2,
-    duplicates: 0.2,
-    shuffle: true,
-    random: seeded(envelopes),
-  })
-  return {
-    bodies: deliveries.map((d) => d.body),
-    unique: new Set(deliveries.map((d) => d.body)).size,
-  }
 }
 
 /**
@@ -152,7 +85,7 @@ describe('transactional handling across processes', { timeout: 120_000 }, () => 
     const schema = await effectsSchema()
     // A deadline no claim misses on a loaded machine: any 503 here would be a bug.
     const env = { DATABASE_URL: server.url, SCHEMA: schema, TIMEOUT_MS: '10000' }
-    const receivers = await Promise.all(['express', 'fastify'].map((a) => Child.start(a, env)))
+    const receivers = await Promise.all(['express', 'fastify'].map((a) => receiver(a, env)))
     const { bodies, unique } = plan(ENVELOPES)
     expect(bodies.length).toBeGreaterThanOrEqual(stress ? 2000 : 600)
     const started = performance.now()
@@ -186,10 +119,10 @@ describe('transactional handling across processes', { timeout: 120_000 }, () => 
     async (mode, _times, cutWritten, modeEnv) => {
       const schema = await effectsSchema()
       const env = { DATABASE_URL: server.url, SCHEMA: schema, HANDLER_MS: '600', ...modeEnv }
-      const receivers = await Promise.all(['node', 'koa'].map((a) => Child.start(a, env)))
+      const receivers = await Promise.all(['node', 'koa'].map((a) => receiver(a, env)))
       const { bodies, unique } = distinct(FAULT_EVENTS)
       const sending = deliverAll(bodies, () => receivers.map((r) => r.url), { concurrency: 64 })
-      const doomed = receivers[0] as Child
+      const doomed = receivers[0] as FixtureProcess
       const open = () => doomed.said('start').length - doomed.said('handled').length
       await vi.waitFor(
         () => {
@@ -201,7 +134,7 @@ describe('transactional handling across processes', { timeout: 120_000 }, () => 
       await doomed.stop('SIGKILL')
       // Written but never committed (or, with the store, never marked done): what the kill cut.
       const cut = new Set(doomed.said('start').filter((k) => !doomed.said('handled').includes(k)))
-      receivers[0] = await Child.start('express', env)
+      receivers[0] = await receiver('express', env)
       const statuses = await sending
       const written = await effects(schema)
       expect(cut.size).toBeGreaterThanOrEqual(8)
@@ -222,7 +155,7 @@ describe('transactional handling across processes', { timeout: 120_000 }, () => 
     onTestFinished(() => ownPool.end())
     const schema = await effectsSchema(ownPool)
     const env = { DATABASE_URL: own.url, SCHEMA: schema }
-    const receivers = await Promise.all(['express', 'koa'].map((a) => Child.start(a, env)))
+    const receivers = await Promise.all(['express', 'koa'].map((a) => receiver(a, env)))
     const { bodies, unique } = distinct(FAULT_EVENTS)
     const sending = deliverAll(bodies, () => receivers.map((r) => r.url), { concurrency: 64 })
     const handled = () => receivers.reduce((n, r) => n + r.said('handled').length, 0)
@@ -238,7 +171,7 @@ describe('transactional handling across processes', { timeout: 120_000 }, () => 
     const written = await effects(schema, ownPool)
     expect(statuses.get(503)).toBeGreaterThan(0)
     // The outage cut connections the receivers held: they answered 503, they did not crash.
-    expect(receivers.map((r) => r.running)).toEqual([true, true])
+    expect(receivers.map((r) => r.exited)).toEqual([undefined, undefined])
     expect(written.size).toBe(unique)
     expect(Math.max(...written.values())).toBe(1)
     report(
@@ -310,10 +243,10 @@ describe('out-of-order deliveries and tenants', () => {
 
   it('tenants: the same event for two tenants is two deliveries, two effects, two documents', async () => {
     const schema = await effectsSchema()
-    const receiver = await Child.start('node', { DATABASE_URL: server.url, SCHEMA: schema })
+    const node = await receiver('node', { DATABASE_URL: server.url, SCHEMA: schema })
     const body = eventBody('document_signed')
     for (const tenant of ['a', 'b', 'a', 'b']) {
-      const res = await fetch(`${receiver.url}?tenant=${tenant}`, {
+      const res = await fetch(`${node.url}?tenant=${tenant}`, {
         method: 'POST',
         headers: signed(body),
         body,

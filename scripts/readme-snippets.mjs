@@ -2,7 +2,7 @@
 // so are the snippet blocks of the docs/ pages that have them.
 // A block sits between `<!-- snippet: path/from/repo/root -->` and `<!-- /snippet -->`;
 // `node scripts/readme-snippets.mjs` rewrites each such block from its file. Edit the file,
-// never the block. `--check` changes nothing and exits 1 when README.md is out of date.
+// never the block. `--check` changes nothing and exits 1 when a page is out of date.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,7 +13,7 @@ const CLOSE = '<!-- /snippet -->'
 const FENCE = /^ {0,3}(`{3,}|~{3,})/
 const LANGUAGES = { '.js': 'js', '.mjs': 'js', '.ts': 'ts', '.tsx': 'tsx', '.sh': 'sh' }
 
-/** The fenced block README.md shows for the file at `path`. */
+/** The fenced block a page shows for the file at `path`. */
 function block(path, text) {
   const body = text.endsWith('\n') ? text : `${text}\n`
   const ticks = '`'.repeat(Math.max(3, ...[...body.matchAll(/`{3,}/g)].map((m) => m[0].length + 1)))
@@ -21,10 +21,15 @@ function block(path, text) {
 }
 
 /**
- * Reads README text: the snippet paths in order, the text with every snippet block rewritten
- * from its file (`read(path)`), and the fenced blocks outside any snippet (1-based lines).
+ * Reads a page's text (`page` names it in errors): the snippet paths in order, the text with
+ * every snippet block rewritten from its file (`read(path)`), and the fenced blocks outside
+ * any snippet (1-based lines).
  */
-export function parseReadme(text, read = (path) => readFileSync(join(root, path), 'utf8')) {
+export function parseReadme(
+  text,
+  read = (path) => readFileSync(join(root, path), 'utf8'),
+  page = 'README.md',
+) {
   const lines = text.split('\n')
   const out = []
   const snippets = []
@@ -42,7 +47,7 @@ export function parseReadme(text, read = (path) => readFileSync(join(root, path)
     const open = line.match(OPEN)
     if (open) {
       const end = lines.indexOf(CLOSE, i + 1)
-      if (end === -1) throw new Error(`README.md:${i + 1}: ${line} has no ${CLOSE}`)
+      if (end === -1) throw new Error(`${page}:${i + 1}: ${line} has no ${CLOSE}`)
       const path = open[1]
       snippets.push(path)
       out.push(line, block(path, read(path)), CLOSE)
@@ -76,7 +81,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const page of snippetPages()) {
     const file = join(root, page)
     const before = readFileSync(file, 'utf8')
-    const { snippets, text, unmarked } = parseReadme(before)
+    const { snippets, text, unmarked } = parseReadme(before, undefined, page)
     const strict = page === 'README.md'
     if (strict) {
       for (const { line, text: fence } of unmarked)

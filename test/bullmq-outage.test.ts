@@ -173,6 +173,27 @@ describe('worker: outages and shutdown', () => {
     }
   })
 
+  it('Redis back: the worker says so once, at the first job it takes', {
+    timeout: 30_000,
+  }, async () => {
+    const redis = await redisServer()
+    const name = nextQueue()
+    const worker = child('bullmq-worker-signals.mjs', { REDIS_URL: redis.url, QUEUE: name })
+    await worker.line(/^ready$/)
+    await redis.stop('SIGKILL')
+    await worker.line(/^raw 2$/)
+    await redis.start()
+    const queue = queueOn(redis, name)
+    expect((await enqueueOne(queue)).status).toBe(200)
+    await worker.line(/^handled /)
+    expect(worker.lines.filter((l) => l.startsWith('error '))).toEqual([
+      expect.stringMatching(/^error Redis \(createInklessWorker\) failed: /),
+      expect.stringMatching(
+        /^error Redis \(createInklessWorker\) works again after \d+ s \(\d+ error\(s\)\)\.$/,
+      ),
+    ])
+  })
+
   it('SIGTERM while a job runs: the job finishes and is recorded, then the process ends', {
     timeout: 30_000,
   }, async () => {

@@ -118,7 +118,9 @@ export function createInklessWorker(options: InklessWorkerOptions): InklessWorke
     ...(limiter === undefined ? {} : { limiter }),
   })
   worker.on('error', outage.failed)
-  for (const event of ['ready', 'active', 'drained'] as const) worker.on(event, outage.recovered)
+  // A job taken is Redis answering again ('ready' fires once, at start, possibly after the
+  // first error; 'drained' may follow a failed fetch).
+  worker.on('active', outage.recovered)
 
   let closing: Promise<void> | undefined
   const close = () => {

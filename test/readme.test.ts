@@ -1,8 +1,9 @@
 // Every code block in README.md is a file between snippet markers (scripts/readme-snippets.mjs),
 // and so is every snippet block of the docs/ pages; each such file runs here as the page tells
 // a reader to run it (servers on a free loopback port, the snippets read PORT; shell blocks
-// with the URL's port substituted), except those under examples/nestjs and examples/recipes,
-// which test/examples.test.ts and test/recipes.test.ts run.
+// with the URL's port substituted), except those under examples/nestjs, examples/recipes and
+// examples/multi-account, which test/examples.test.ts, test/recipes.test.ts and
+// test/tenants.test.ts run.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -168,7 +169,7 @@ describe('README.md', () => {
     const docs = snippetPages()
       .filter((page: string) => page !== 'README.md')
       .flatMap((page: string) => parseReadme(source(page)).snippets as string[])
-      .filter((path: string) => !/^examples\/(nestjs|recipes)\//.test(path))
+      .filter((path: string) => !/^examples\/(nestjs|recipes|multi-account)\//.test(path))
     expect([...covered].sort()).toEqual([...new Set([...snippets, ...docs])].sort())
   })
 })

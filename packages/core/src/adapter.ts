@@ -20,6 +20,8 @@ export {
   type ListenerRegistry,
 } from './listeners.js'
 export { pathMatches } from './path.js'
+// Every type of the main entry, so that what this entry's signatures name can be named here.
+export type * from './public-api.js'
 
 /**
  * What every adapter accepts: `{ ...adapter options, ...core options }`, or a core instance

@@ -101,3 +101,9 @@ export class InklessHandlerError extends AggregateError {
     this.failures = failures.map(serialisable)
   }
 }
+
+/**
+ * What `onError` receives: an {@link InklessWebhookError}, or an {@link InklessHandlerError}
+ * when listeners threw. Both carry `code`, which tells them apart (`handler_failed`).
+ */
+export type InklessError = InklessWebhookError | InklessHandlerError

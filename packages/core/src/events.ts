@@ -164,7 +164,8 @@ export interface InklessVerificationRequest {
   readonly [extra: string]: unknown
 }
 
-type PascalCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+/** `document_signed` → `DocumentSigned`: how callback names are made from event names. */
+export type PascalCase<S extends string> = S extends `${infer Head}_${infer Tail}`
   ? `${Capitalize<Head>}${PascalCase<Tail>}`
   : Capitalize<S>
 

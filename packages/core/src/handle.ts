@@ -1,3 +1,4 @@
+import { InklessWebhookError } from './errors.js'
 import { isThenable } from './maybe-async.js'
 import type { HandleOptions, InklessRequest, InklessResponse } from './request.js'
 import * as answer from './responses.js'
@@ -39,7 +40,12 @@ export function createHandle(parts: HandlerParts) {
     // Only a bug can get here; answer without details rather than crash the server.
     report(
       d,
-      { level: 'error', error: error instanceof Error ? error : new Error(String(error)) },
+      {
+        level: 'error',
+        error: new InklessWebhookError('internal', 'An unexpected error; answered 500.', {
+          cause: error,
+        }),
+      },
       answer.HANDLER_FAILED,
     )
     return answer.HANDLER_FAILED

@@ -137,10 +137,7 @@ export function createRunner<C extends JobContext>(
     }
   }
   const listeners = createListenerRegistry<C>(options)
-  const reporter = createReporter({
-    logger: options.logger,
-    onError: options.onError as ((error: Error, context: ErrorContext) => void) | undefined,
-  })
+  const reporter = createReporter<Error>({ logger: options.logger, onError: options.onError })
   const api =
     options.telemetry === false ? undefined : (options.telemetry?.api ?? platform.openTelemetry?.())
   const telemetry = api && createTelemetry(api, { queued: true })

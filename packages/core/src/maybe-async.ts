@@ -1,6 +1,7 @@
 // Stores, verifiers, queues and listeners may answer synchronously; awaiting only real
 // promises keeps the hot path free of needless microtask hops.
 
+/** A value, or a promise of it: stores, queues, lookups and listeners may answer either way. */
 export type MaybePromise<T> = T | Promise<T>
 
 /** True for a promise (any thenable); narrows a `MaybePromise<T>` to its promise. */

@@ -1,4 +1,5 @@
 import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js'
+import type { InklessError } from './errors.js'
 import type { InklessVerificationRequest } from './events.js'
 import type { HeaderSource } from './headers.js'
 import {
@@ -55,7 +56,7 @@ export interface InklessWebhooksOptions<Extras extends object = object>
   /** The handshake; return `false` to refuse it (403). */
   onVerification?: (request: InklessVerificationRequest, context: VerificationContext) => unknown
   /** Handler failures, store outages and misconfigurations, as errors. */
-  onError?: (error: Error, context: ErrorContext) => void
+  onError?: (error: InklessError, context: ErrorContext) => void
   /** Where everything the library reports goes, with structured fields (pino-style). */
   logger?: Logger
   /**

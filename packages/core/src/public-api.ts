@@ -1,6 +1,6 @@
 // What users import from either build; index.ts (node:crypto) and web.ts (Web Crypto) add
 // the crypto functions and createInklessWebhooks. What adapter authors need is in adapter.ts.
-export type { RawBody } from './body.js'
+export type { BodySource, ConsumedBody, RawBody } from './body.js'
 export {
   type ClaimInfo,
   type ClaimResult,
@@ -10,6 +10,7 @@ export {
   type MemoryDedupeStoreOptions,
 } from './dedupe.js'
 export {
+  type InklessError,
   type InklessErrorCode,
   InklessHandlerError,
   InklessWebhookError,
@@ -28,6 +29,7 @@ export {
   type InklessUnknownEvent,
   type InklessVerificationRequest,
   isInklessEventName,
+  type PascalCase,
 } from './events.js'
 export type { HeaderSource } from './headers.js'
 export type {
@@ -38,10 +40,23 @@ export type {
   ListenerMethods,
   ListenerOptions,
 } from './listeners.js'
+export type { MaybePromise } from './maybe-async.js'
 export type { InklessWebhooksOptions, VerificationContext } from './options.js'
 export { type ParseResult, parseEvent } from './parse.js'
 export type { DeliveryQueue, QueuedDelivery } from './queue.js'
 export type { ErrorContext, Logger } from './report.js'
 export type { HandleOptions, InklessRequest, InklessResponse } from './request.js'
 export type { SecretLookup, Secrets, TenantSecrets } from './secrets.js'
+export type {
+  OpenTelemetryApi,
+  OtelAttributes,
+  OtelContext,
+  OtelInstrument,
+  OtelMeter,
+  OtelSpan,
+  OtelSpanContext,
+  OtelTracer,
+  OtelTracerProvider,
+  TelemetryOption,
+} from './telemetry.js'
 export { type BodyLimits, type InklessWebhooks, isInklessWebhooks } from './webhooks.js'

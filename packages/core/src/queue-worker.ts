@@ -32,6 +32,8 @@ export {
   type StoredDelivery,
   toStoredDelivery,
 } from './job-runner.js'
+// Every type of the main entry, so that what this entry's signatures name can be named here.
+export type * from './public-api.js'
 export { closeOnSignals } from './shutdown.js'
 
 /**

@@ -1,4 +1,4 @@
-import { InklessHandlerError, InklessWebhookError } from './errors.js'
+import { type InklessError, InklessHandlerError, InklessWebhookError } from './errors.js'
 import type { InklessEvent, InklessUnknownEvent } from './events.js'
 
 /**
@@ -29,20 +29,23 @@ export interface ErrorContext {
 }
 
 /** One thing worth telling the operator. Never carries the secret or the raw body. */
-export interface Report {
+export interface Report<E extends Error = InklessError> {
   readonly level: 'error' | 'warn'
-  readonly error: Error
+  readonly error: E
   readonly context?: ErrorContext
   /** Extra structured fields: status, reason, count… */
   readonly fields?: Readonly<Record<string, unknown>>
 }
 
-export interface ReporterOptions {
+export interface ReporterOptions<E extends Error = InklessError> {
   readonly logger?: Logger | undefined
-  readonly onError?: ((error: Error, context: ErrorContext) => void) | undefined
+  readonly onError?: ((error: E, context: ErrorContext) => void) | undefined
 }
 
-export type Reporter = (report: Report, requestLogger?: Logger) => void
+export type Reporter<E extends Error = InklessError> = (
+  report: Report<E>,
+  requestLogger?: Logger,
+) => void
 
 /**
  * The stacks worth printing for `error`: each failed listener's own, else the deepest
@@ -76,7 +79,10 @@ const codeOf = (error: Error) => (error as { code?: unknown }).code ?? 'internal
  * Sends reports to the configured logger (else the framework's request logger, unless it
  * discards them), and to `onError`; to the console when neither a logger nor onError was given.
  */
-export function createReporter({ logger, onError }: ReporterOptions): Reporter {
+export function createReporter<E extends Error = InklessError>({
+  logger,
+  onError,
+}: ReporterOptions<E>): Reporter<E> {
   return ({ level, error, context = {}, fields }, requestLogger) => {
     // A request logger that discards the report (Fastify's silent default) is not one.
     const framework = requestLogger && !discards(requestLogger, level) ? requestLogger : undefined

@@ -6,50 +6,105 @@ import type { InklessResponse } from './request.js'
 
 // The part of `@opentelemetry/api` used here, typed structurally so that core's declarations
 // never import it: it is an optional peer dependency (docs/operations.md, "Tracing and metrics").
-type Attributes = Record<string, string | number | boolean>
-type OtelContext = object
-interface OtelSpan {
-  spanContext(): { traceId: string; spanId: string; traceFlags: number }
-  setAttributes(attributes: Attributes): unknown
+/** Span and metric attributes, as `@opentelemetry/api` types them. */
+export type OtelAttributes = Record<string, string | number | boolean>
+/** An OpenTelemetry context (opaque here). */
+export type OtelContext = object
+/** A span's ids (W3C trace context). */
+export interface OtelSpanContext {
+  /** 32 hex digits. */
+  traceId: string
+  /** 16 hex digits. */
+  spanId: string
+  /** Bit 0: sampled. */
+  traceFlags: number
+}
+/** The part of an OpenTelemetry `Span` core uses. */
+export interface OtelSpan {
+  /** Its trace and span ids, for a queued job's `traceparent`. */
+  spanContext(): OtelSpanContext
+  /** Adds attributes (event, outcome, reason…). */
+  setAttributes(attributes: OtelAttributes): unknown
+  /** Marks it failed. */
   setStatus(status: { code: number; message?: string }): unknown
+  /** Records what a listener threw. */
   recordException(exception: Error | string): unknown
+  /** Ends it. */
   end(): unknown
 }
-interface OtelTracer {
+/** The part of an OpenTelemetry `Tracer` core uses. */
+export interface OtelTracer {
+  /** Starts a span (`inkless.webhook`, `inkless.listener …`, `inkless.job`). */
   startSpan(
     name: string,
-    options?: { kind?: number; attributes?: Attributes },
+    options?: { kind?: number; attributes?: OtelAttributes },
     context?: OtelContext,
   ): OtelSpan
 }
-interface OtelTracerProvider {
+/** The part of an OpenTelemetry `TracerProvider` core uses. */
+export interface OtelTracerProvider {
+  /** The tracer of core's instrumentation scope. */
   getTracer(name: string): OtelTracer
 }
-interface OtelInstrument {
-  add?(value: number, attributes?: Attributes): void
-  record?(value: number, attributes?: Attributes): void
+/** A counter (`add`) or histogram (`record`). */
+export interface OtelInstrument {
+  /** Counts (counters). */
+  add?(value: number, attributes?: OtelAttributes): void
+  /** Records a value (histograms). */
+  record?(value: number, attributes?: OtelAttributes): void
 }
-interface OtelMeter {
+/** The part of an OpenTelemetry `Meter` core uses. */
+export interface OtelMeter {
+  /** Creates a counter. */
   createCounter(name: string, options?: object): OtelInstrument
+  /** Creates a histogram. */
   createHistogram(name: string, options?: object): OtelInstrument
 }
 
-/** `import * as api from '@opentelemetry/api'` (1.x), or any object with these members. */
+/**
+ * `import * as api from '@opentelemetry/api'` (1.x), or any object with these members: the
+ * part core uses, typed here so that core's declarations never import the optional peer.
+ */
 export interface OpenTelemetryApi {
+  /** `api.trace`. */
   readonly trace: {
-    getTracerProvider(): OtelTracerProvider & { getDelegate?(): OtelTracerProvider }
+    /** The registered tracer provider (a proxy until one is registered). */
+    getTracerProvider(): OtelTracerProvider & {
+      /** The provider behind the proxy, once one is registered. */
+      getDelegate?(): OtelTracerProvider
+    }
+    /** A context with `span` active. */
     setSpan(context: OtelContext, span: OtelSpan): OtelContext
+    /** A context with a remote parent span (a queued job's `traceparent`). */
     setSpanContext(
       context: OtelContext,
-      spanContext: { traceId: string; spanId: string; traceFlags: number; isRemote?: boolean },
+      spanContext: OtelSpanContext & { isRemote?: boolean },
     ): OtelContext
   }
+  /** `api.context`. */
   readonly context: {
+    /** The active context. */
     active(): OtelContext
+    /** Runs `fn` with `context` active. */
     with<T>(context: OtelContext, fn: () => T): T
   }
-  readonly metrics: { getMeterProvider(): { getMeter(name: string): OtelMeter } }
-  readonly ProxyTracerProvider: new () => { getDelegate(): OtelTracerProvider }
+  /** `api.metrics`. */
+  readonly metrics: {
+    /** The registered meter provider. */
+    getMeterProvider(): {
+      /** The meter of core's instrumentation scope. */
+      getMeter(name: string): OtelMeter
+    }
+  }
+  /** `api.ProxyTracerProvider`: tells the no-op provider from a registered one. */
+  readonly ProxyTracerProvider: {
+    /** A proxy with nothing registered: its delegate is the no-op provider. */
+    new (): {
+      /** The provider behind the proxy. */
+      getDelegate(): OtelTracerProvider
+    }
+  }
+  /** `api.createNoopMeter`: tells the no-op meter from a registered one. */
   createNoopMeter(): OtelMeter
 }
 
@@ -208,7 +263,7 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
       )
       const run = child ? () => api.context.with(api.trace.setSpan(context, child), call) : call
       return measured(run, (failed, error) => {
-        const attributes: Attributes = { 'inkless.listener': label, 'inkless.event': event }
+        const attributes: OtelAttributes = { 'inkless.listener': label, 'inkless.event': event }
         if (failed) {
           attributes['error.type'] = errorType(error)
           child?.recordException(error instanceof Error ? error : String(error))
@@ -236,7 +291,7 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
       const answered = response as InklessResponse
       const outcome = failedInBackground ? 'failed' : outcomeOf(answered, queued)
       const reason = failedInBackground ? 'handler_failed' : reasonOf(answered)
-      const attributes: Attributes = {
+      const attributes: OtelAttributes = {
         'inkless.outcome': outcome,
         'http.response.status_code': answered.status,
       }
@@ -245,7 +300,7 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
       metrics?.deliveries.add?.(1, attributes)
       if (span === undefined) return
       // A copy: the metrics SDK keeps the object it was given as the data point's attributes.
-      const spanAttributes: Attributes = { ...attributes }
+      const spanAttributes: OtelAttributes = { ...attributes }
       if (facts.tenant !== undefined) spanAttributes['inkless.tenant'] = facts.tenant
       if (facts.dedupeKey !== undefined) spanAttributes['inkless.dedupe_key'] = facts.dedupeKey
       if (answered.status >= 500 || failedInBackground) {
@@ -310,11 +365,11 @@ export function createTelemetry(api: OpenTelemetryApi, { queued }: { queued: boo
       listener: listenerAround(context, facts, tracer, metrics),
       /** Records the run's outcome: processed, failed (listeners threw), refused (bad job). */
       end(outcome: 'processed' | 'failed' | 'refused') {
-        const attributes: Attributes = { 'inkless.outcome': outcome }
+        const attributes: OtelAttributes = { 'inkless.outcome': outcome }
         if (facts.event !== undefined) attributes['inkless.event'] = facts.event.event
         metrics?.jobs.add?.(1, attributes)
         if (span === undefined) return
-        const spanAttributes: Attributes = { ...attributes }
+        const spanAttributes: OtelAttributes = { ...attributes }
         if (facts.tenant !== undefined) spanAttributes['inkless.tenant'] = facts.tenant
         if (facts.dedupeKey !== undefined) spanAttributes['inkless.dedupe_key'] = facts.dedupeKey
         if (outcome !== 'processed') {

@@ -1,5 +1,6 @@
 import {
   type BodyLimits,
+  type BodySource,
   type CallbackName,
   type ClaimResult,
   type ContextClaim,
@@ -13,6 +14,7 @@ import {
   type HeaderSource,
   INKLESS_EVENT_INFO,
   INKLESS_EVENTS,
+  type InklessError,
   type InklessErrorCode,
   type InklessEvent,
   type InklessEventInfo,
@@ -20,22 +22,27 @@ import {
   type InklessEventName,
   type InklessEventOf,
   type InklessEventPayload,
+  type InklessHandlerError,
   type InklessRequest,
   type InklessResponse,
   type InklessUnknownEvent,
   type InklessVerificationRequest,
+  type InklessWebhookError,
   type InklessWebhooks,
   type InklessWebhooksOptions,
   isInklessEventName,
+  type MaybePromise,
+  type OpenTelemetryApi,
   type ParseResult,
   parseEvent,
   type QueuedDelivery,
   type SecretLookup,
   signPayload,
+  type TelemetryOption,
   type TenantSecrets,
   verifySignature,
 } from '@inkless-webhooks/core'
-import { type BodySource, wholeBody } from '@inkless-webhooks/core/adapter'
+import { type BodySource as AdapterBodySource, wholeBody } from '@inkless-webhooks/core/adapter'
 import * as otel from '@opentelemetry/api'
 import { pino } from 'pino'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
@@ -180,7 +187,11 @@ const webhooks = createInklessWebhooks({
     return false
   },
   onError: (error, context) => {
-    expectType<Error>(error)
+    expectType<InklessError>(error)
+    // `code` without a cast, and it tells the two apart.
+    expectType<InklessErrorCode | 'handler_failed'>(error.code)
+    if (error.code === 'handler_failed') expectType<InklessHandlerError>(error)
+    else expectType<InklessWebhookError>(error)
     expectType<ErrorContext>(context)
     expectType<InklessEvent | InklessUnknownEvent | undefined>(context.event)
   },
@@ -291,6 +302,23 @@ createInklessWebhooks({ logger: pino() })
 expectError(createInklessWebhooks({ logger: { error: () => {} } }))
 createInklessWebhooks({ telemetry: false })
 createInklessWebhooks({ telemetry: { api: otel } })
+// The option's types can be named.
+const telemetry: TelemetryOption = { api: otel }
+const otelApi: OpenTelemetryApi = otel
+createInklessWebhooks({ telemetry: { api: otelApi } })
+expectType<TelemetryOption | false | undefined>(
+  null as unknown as InklessWebhooksOptions['telemetry'],
+)
+expectAssignable<InklessWebhooksOptions>({ telemetry })
+expectNotAssignable<OpenTelemetryApi>({ trace: {} })
+// So can a request's body.
+expectType<BodySource>(null as unknown as InklessRequest['rawBody'])
+expectType<AdapterBodySource>(null as unknown as BodySource)
+expectAssignable<BodySource>(new Uint8Array())
+expectAssignable<BodySource>('{}')
+expectAssignable<BodySource>(new ReadableStream<Uint8Array>())
+expectNotAssignable<BodySource>(42)
+expectType<MaybePromise<number>>(null as unknown as number | Promise<number>)
 expectError(createInklessWebhooks({ telemetry: true }))
 expectError(createInklessWebhooks({ telemetry: { api: {} } }))
 expectError(createInklessWebhooks({ telemetry: otel }))

@@ -30,6 +30,7 @@ export {
   type SendOptions,
   sendHandshake,
   sendWebhook,
+  type WebhookResponse,
 } from './send.js'
 export {
   type Attempt,

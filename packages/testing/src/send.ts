@@ -17,8 +17,8 @@ export interface SendOptions extends SignOptions {
   readonly signal?: AbortSignal
 }
 
-/** The endpoint's answer to one delivery. */
-export interface Delivery {
+/** The endpoint's HTTP answer to one delivery. */
+export interface WebhookResponse {
   /** The HTTP status. A redirect is never followed: a 3xx is the answer, `Location` in `headers`. */
   readonly status: number
   /** 2xx, the answer Inkless treats as delivered. */
@@ -31,11 +31,14 @@ export interface Delivery {
   readonly durationMs: number
 }
 
+/** @deprecated Use {@link WebhookResponse}: it is the endpoint's answer, not the delivery. */
+export type Delivery = WebhookResponse
+
 export async function post(
   url: string,
   init: { headers: Record<string, string>; body: string },
   options: SendOptions,
-): Promise<Delivery> {
+): Promise<WebhookResponse> {
   const started = performance.now()
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000)
   const res = await fetch(url, {
@@ -62,12 +65,12 @@ export function sendWebhook(
   url: string,
   eventOrRawBody: object | string,
   options: SendOptions = {},
-): Promise<Delivery> {
+): Promise<WebhookResponse> {
   return post(url, buildSignedRequest(eventOrRawBody, options), options)
 }
 
 /** The endpoint's answer to the handshake, and whether Inkless would accept it. */
-export interface HandshakeResult extends Delivery {
+export interface HandshakeResult extends WebhookResponse {
   /** 200, body exactly the verification secret, text/plain. */
   readonly passed: boolean
   /** Why it did not pass, in one line. */
@@ -86,7 +89,10 @@ export async function sendHandshake(
 }
 
 /** Why Inkless would not accept `res` as the answer to `request`, or undefined if it would. */
-export function handshakeProblem(request: HandshakeRequest, res: Delivery): string | undefined {
+export function handshakeProblem(
+  request: HandshakeRequest,
+  res: WebhookResponse,
+): string | undefined {
   const type = res.headers.get('content-type') ?? ''
   return res.status !== 200
     ? `expected status 200, got ${res.status}`

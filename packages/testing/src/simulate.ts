@@ -263,7 +263,11 @@ export async function simulate(
   }
 }
 
-/** The q-quantile (0..1) of `values`, nearest rank. */
+/**
+ * The q-quantile (0..1) of `values`, nearest rank.
+ *
+ * @deprecated A generic helper the CLI uses, not part of the test kit; it will not be exported.
+ */
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return 0
   const sorted = [...values].sort((a, b) => a - b)

@@ -16,6 +16,7 @@ import {
   type SimulationReport,
   sendWebhook,
   simulate,
+  type WebhookResponse,
 } from '@inkless-webhooks/testing'
 import { expectAssignable, expectError, expectType } from 'tsd'
 
@@ -27,7 +28,7 @@ expectError(createTestEvent('document_signed', { secure_link_id: 'x' }))
 expectType<SignedRequest>(buildSignedRequest(createTestEvent('link_viewed'), { secret: 's' }))
 expectType<SignedRequest>(buildSignedRequest('{"raw":true}', { secret: 's' }))
 expectType<string>(buildHandshakeRequest().verificationSecret)
-expectType<Promise<Delivery>>(
+expectType<Promise<WebhookResponse>>(
   sendWebhook('http://127.0.0.1/webhook', createTestEvent('otp_sent'), { secret: 's' }),
 )
 expectType<Promise<SimulationReport>>(
@@ -37,9 +38,9 @@ expectError(simulate('http://127.0.0.1/webhook', { duplicates: 'some' }))
 
 // What stopped a run (a 401, 404, 405 or 413), and the last failure, answer or network error.
 declare const report: SimulationReport
-expectType<Delivery | undefined>(report.stoppedBy)
-expectType<Delivery | Error | undefined>(report.lastFailure)
-expectError<Delivery>(report.stoppedBy)
+expectType<WebhookResponse | undefined>(report.stoppedBy)
+expectType<WebhookResponse | Error | undefined>(report.lastFailure)
+expectError<WebhookResponse>(report.stoppedBy)
 // A signal cancels a delivery, or the rest of a simulation.
 sendWebhook('http://127.0.0.1/webhook', '{}', { secret: 's', signal: AbortSignal.timeout(1) })
 simulate('http://127.0.0.1/webhook', { signal: new AbortController().signal })
@@ -77,8 +78,11 @@ simulate('http://127.0.0.1/webhook', {
     expectType<Attempt>(attempt)
     expectType<string>(attempt.delivery.body)
     expectType<number>(attempt.retry)
-    expectType<Delivery | undefined>(attempt.answer)
+    expectType<WebhookResponse | undefined>(attempt.answer)
     expectType<Error | undefined>(attempt.error)
   },
 })
 expectError(simulate('http://127.0.0.1/webhook', { onAttempt: (a: { status: number }) => a }))
+
+// The deprecated name is the same type.
+expectType<WebhookResponse>(null as unknown as Delivery)

@@ -1,10 +1,12 @@
 // Shared by the benchmarks: interleaved rounds, medians, the report table.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { once } from 'node:events'
+import { chmodSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import { cpus } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 
 export const machine = () =>
@@ -294,4 +296,40 @@ export function queueAckReport(modes, rate, queueModes = ['queue', 'queue + work
     `- non-200 answers: ${JSON.stringify(Object.fromEntries(Object.entries(modes).map(([m, s]) => [m, s.non2xx])))}`,
   )
   return { ratios, targets, table: table(rows), lines: lines.join('\n') }
+}
+
+/**
+ * A PostgreSQL 15 cluster of its own in `dir` (initdb as the `postgres` user when root:
+ * initdb refuses root), with the server's defaults (fsync and synchronous_commit on, as in
+ * production), on a free loopback port. Resolves with the process and its URL.
+ */
+export async function startPostgres(dir) {
+  const bin = process.env.INKLESS_PG_BIN ?? '/usr/lib/postgresql/15/bin'
+  const user =
+    process.getuid?.() === 0
+      ? {
+          uid: Number(execFileSync('id', ['-u', 'postgres'])),
+          gid: Number(execFileSync('id', ['-g', 'postgres'])),
+        }
+      : {}
+  chmodSync(dir, 0o777)
+  const data = join(dir, 'data')
+  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'], {
+    stdio: 'ignore',
+    ...user,
+  })
+  const port = await freePort()
+  const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir]
+  const proc = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...user })
+  await new Promise((resolve, reject) => {
+    let output = ''
+    proc.once('error', reject)
+    proc.once('exit', (code) => reject(new Error(`postgres exited with ${code}: ${output}`)))
+    proc.stderr.on('data', (chunk) => {
+      output += chunk
+      if (output.includes('ready to accept connections')) resolve()
+    })
+  })
+  proc.stderr.resume()
+  return { proc, url: `postgres://postgres@127.0.0.1:${port}/postgres` }
 }

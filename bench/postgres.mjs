@@ -9,9 +9,9 @@
 // - transactional: createPostgresTransactionalStore (BEGIN, claim + document order,
 //   COMMIT), and the same with the listener writing one row through `db`.
 // `node bench/postgres.mjs [--json] [--deliveries N] [--rounds N]`
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,9 +24,8 @@ import {
 import { redisDedupeStore } from '@inkless-webhooks/redis'
 import Redis from 'ioredis'
 import pg from 'pg'
-import { fmt, machine, median, table } from './lib.mjs'
+import { fmt, machine, median, startPostgres, table } from './lib.mjs'
 
-const PG_BIN = process.env.INKLESS_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 const SECRET = 'whsec_bench_postgres'
 const option = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -58,27 +57,6 @@ function started(command, args, ready, options = {}) {
     proc.once('error', reject)
     proc.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)))
   })
-}
-
-/** A PostgreSQL cluster of its own (as the postgres user when root: initdb refuses root). */
-async function startPostgres(dir) {
-  const user =
-    process.getuid?.() === 0
-      ? {
-          uid: Number(execFileSync('id', ['-u', 'postgres'])),
-          gid: Number(execFileSync('id', ['-g', 'postgres'])),
-        }
-      : {}
-  chmodSync(dir, 0o777)
-  const data = join(dir, 'data')
-  execFileSync(join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust'], {
-    stdio: 'ignore',
-    ...user,
-  })
-  const port = await freePort()
-  const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir]
-  const proc = await started(join(PG_BIN, 'postgres'), args, 'ready to accept connections', user)
-  return { proc, url: `postgres://postgres@127.0.0.1:${port}/postgres` }
 }
 
 async function startRedis(dir) {

@@ -1,13 +1,4 @@
-// Queue mode on PostgreSQL: how fast Inkless gets its 200 when a handler takes 200 ms, with
-// `respond: 'immediately'` (the baseline, handler in the receiver) and `queue` on pg-boss
-// (the receiver commits a job; `queue + worker`: one worker process runs the handlers on this
-// machine meanwhile), and how many jobs per second 1 and 4 worker processes run with a no-op
-// handler. A PostgreSQL 15 cluster is created in a temporary directory with the server's
-// defaults (fsync and synchronous_commit on: a 200 means the job is on disk); every server
-// runs in its own child process, the node adapter throughout.
-// `node bench/queue-pg-boss.mjs [--json] [--duration S] [--rounds N] [--rate R] [--jobs N]`
-import { execFileSync, spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,12 +8,12 @@ import {
   distinctBody,
   fillThroughHandle,
   fmt,
-  freePort,
   machine,
   numberArg,
   queueAckReport,
   signedHeaders,
   spawnLine,
+  startPostgres,
   stop,
   table,
 } from './lib.mjs'
@@ -30,7 +21,6 @@ import {
 const SECRET = 'whsec_bench_pg_boss'
 const HANDLER_MS = 200
 const MODES = ['immediately', 'queue', 'queue + worker']
-const BIN = process.env.INKLESS_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 const here = fileURLToPath(import.meta.url)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
@@ -82,40 +72,6 @@ if (role === '--serve') {
 
 function child(...roleArgs) {
   return spawnLine(here, roleArgs)
-}
-
-/** initdb + postgres as the `postgres` user (initdb refuses root), on a free port. */
-async function startPostgres(dir) {
-  const user =
-    process.getuid?.() === 0
-      ? {
-          uid: Number(execFileSync('id', ['-u', 'postgres'])),
-          gid: Number(execFileSync('id', ['-g', 'postgres'])),
-        }
-      : {}
-  chmodSync(dir, 0o777)
-  const data = join(dir, 'data')
-  execFileSync(join(BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'], {
-    stdio: 'ignore',
-    ...user,
-  })
-  const port = await freePort()
-  const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir]
-  const proc = spawn(join(BIN, 'postgres'), [...args, '-c', 'max_connections=200'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    ...user,
-  })
-  await new Promise((resolve, reject) => {
-    let output = ''
-    proc.once('error', reject)
-    proc.once('exit', (code) => reject(new Error(`postgres exited with ${code}: ${output}`)))
-    proc.stderr.on('data', (chunk) => {
-      output += chunk
-      if (output.includes('ready to accept connections')) resolve()
-    })
-  })
-  proc.stderr.resume()
-  return { proc, url: `postgres://postgres@127.0.0.1:${port}/postgres` }
 }
 
 async function main() {

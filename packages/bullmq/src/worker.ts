@@ -149,10 +149,7 @@ export function createInklessWorker(options: InklessWorkerOptions): InklessWorke
     })()
     return closing
   }
-  const unregister =
-    options.signals === false
-      ? () => {}
-      : closeOnSignals(options.signals ?? ['SIGTERM', 'SIGINT'], close)
+  const unregister = closeOnSignals(options.signals, close)
 
   return {
     on: runner.on,

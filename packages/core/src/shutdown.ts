@@ -3,11 +3,17 @@ const closers = new Set<() => Promise<void>>()
 const handled = new Map<NodeJS.Signals, () => void>()
 
 /**
- * On each of `signals`, closes every registered worker, then sends the signal again once the
- * last is closed: with no other listener the process ends as it would have without us; an
+ * On each of `signals` (a worker's `signals` option: default SIGTERM and SIGINT, `false` for
+ * none), closes every registered worker, then sends the signal again once the last is
+ * closed: with no other listener the process ends as it would have without us; an
  * application with its own listener decides itself. Returns the unregistering function.
  */
-export function closeOnSignals(signals: readonly NodeJS.Signals[], close: () => Promise<void>) {
+export function closeOnSignals(
+  option: readonly NodeJS.Signals[] | false | undefined,
+  close: () => Promise<void>,
+): () => void {
+  if (option === false) return () => {}
+  const signals = option ?? ['SIGTERM', 'SIGINT']
   closers.add(close)
   for (const signal of signals) {
     if (handled.has(signal)) continue

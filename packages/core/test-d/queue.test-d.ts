@@ -69,6 +69,8 @@ expectError(createJobRunner({ onOtpSent: (event: { event: 'document_signed' }) =
 
 // A worker's close() on signals; the unregistering function.
 expectType<() => void>(closeOnSignals(['SIGTERM', 'SIGINT'], async () => {}))
+expectType<() => void>(closeOnSignals(undefined, async () => {}))
+expectType<() => void>(closeOnSignals(false, async () => {}))
 expectError(closeOnSignals('SIGTERM', async () => {}))
 expectError(closeOnSignals(['SIGTERM'], () => {}))
 

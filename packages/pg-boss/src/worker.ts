@@ -221,17 +221,8 @@ export async function createInklessWorker(
     })()
     return closing
   }
-  const unregister =
-    options.signals === false
-      ? () => {}
-      : closeOnSignals(options.signals ?? ['SIGTERM', 'SIGINT'], close)
+  const unregister = closeOnSignals(options.signals, close)
 
-  return {
-    on: runner.on,
-    onAny: runner.onAny,
-    off: runner.off,
-    offAny: runner.offAny,
-    boss,
-    close,
-  }
+  const { on, onAny, off, offAny } = runner
+  return { on, onAny, off, offAny, boss, close }
 }

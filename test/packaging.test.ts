@@ -152,7 +152,6 @@ describe('packed packages installed with npm', () => {
         ...process.env,
         INKLESS_WEBHOOK_SECRET: 'whsec_readme',
         REDIS_URL: redis.url,
-        DATABASE_URL: postgres.url,
       }
       // An example that reads DATABASE_URL runs without it (its embedded default, PGlite)
       // and with a real PostgreSQL.

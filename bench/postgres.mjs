@@ -100,6 +100,8 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'inkless-bench-pg-'))
   const [postgres, redisServer] = await Promise.all([startPostgres(dir), startRedis(dir)])
   const pool = new pg.Pool({ connectionString: postgres.url, max: 70 })
+  // The server's shutdown at the end reaches connections still closing.
+  pool.on('error', () => {})
   const redis = new Redis(redisServer.url, { enableOfflineQueue: false })
   try {
     await createSchema(pool)

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
+import { positiveOption, withDeadline } from '@inkless-webhooks/core/adapter'
 import { createOutageReporter, toStoredDelivery } from '@inkless-webhooks/core/queue'
 import type { BackoffOptions, JobsOptions, Queue } from 'bullmq'
 import { assertRedisClient } from './connection.js'
 import { type InklessJobData, jobIdOf } from './job.js'
+
+const INTEGER = { integer: true } as const
 
 /** How `inklessQueue` adds jobs: its deadline, the retry schedule, how long jobs are kept. */
 export interface InklessQueueOptions {
@@ -35,14 +38,6 @@ export interface InklessQueueOptions {
   onError?: (error: Error) => void
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const resolved = value ?? fallback
-  if (!Number.isSafeInteger(resolved) || resolved <= 0) {
-    throw new TypeError(`inkless-webhooks: inklessQueue: ${name} must be a positive integer`)
-  }
-  return resolved
-}
-
 const consoleError = (error: Error) => console.error(`[inkless-webhooks] ${error.message}`)
 
 /**
@@ -57,17 +52,17 @@ export function inklessQueue(
   options: InklessQueueOptions = {},
 ): DeliveryQueue {
   assertRedisClient('the Queue given to inklessQueue', queue.opts?.connection)
-  const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, 2000)
-  const maxInFlight = positiveInteger('maxInFlight', options.maxInFlight, 1000)
+  const timeoutMs = positiveOption('timeoutMs', options.timeoutMs, 2000, INTEGER)
+  const maxInFlight = positiveOption('maxInFlight', options.maxInFlight, 1000, INTEGER)
   const failedRetentionMs =
     options.failedRetentionMs === undefined
       ? undefined
-      : positiveInteger('failedRetentionMs', options.failedRetentionMs, 0)
+      : positiveOption('failedRetentionMs', options.failedRetentionMs, 0, INTEGER)
   const jobOptions: JobsOptions = {
-    attempts: positiveInteger('attempts', options.attempts, 8),
+    attempts: positiveOption('attempts', options.attempts, 8, INTEGER),
     backoff: options.backoff ?? { type: 'exponential', delay: 1000 },
     removeOnComplete: {
-      age: positiveInteger('dedupeWindowSeconds', options.dedupeWindowSeconds, 86_400),
+      age: positiveOption('dedupeWindowSeconds', options.dedupeWindowSeconds, 86_400, INTEGER),
     },
     // The failed set is the dead letter: kept until replayed or removed, or for the retention.
     removeOnFail:
@@ -121,23 +116,20 @@ export function inklessQueue(
         )
       }
       inFlight++
-      return new Promise<'queued' | 'duplicate'>((resolve, reject) => {
-        let expired = false
-        const timer = setTimeout(() => {
-          expired = true
-          const error = new Error(`Redis did not store the job within ${timeoutMs} ms`)
-          outage.failed(error)
-          reject(error)
-        }, timeoutMs)
-        store(delivery, () => expired)
-          .then(resolve, (error: unknown) => {
-            if (!expired) outage.failed(error)
-            reject(error)
-          })
-          .finally(() => {
-            clearTimeout(timer)
-            inFlight--
-          })
+      let expired = false
+      const work = store(delivery, () => expired)
+      work
+        .then(undefined, (error: unknown) => {
+          if (!expired) outage.failed(error)
+        })
+        .finally(() => {
+          inFlight--
+        })
+      return withDeadline(work, timeoutMs, () => {
+        expired = true
+        const error = new Error(`Redis did not store the job within ${timeoutMs} ms`)
+        outage.failed(error)
+        return error
       })
     },
   }

@@ -1,4 +1,5 @@
 import type { ListenerMethods } from '@inkless-webhooks/core'
+import { positiveOption } from '@inkless-webhooks/core/adapter'
 import {
   closeOnSignals,
   createJobRunner,
@@ -16,6 +17,8 @@ import {
 } from 'bullmq'
 import { assertRedisClient } from './connection.js'
 import type { InklessJobData } from './job.js'
+
+const INTEGER = { integer: true } as const
 
 export type { JobContext, JobErrorContext }
 
@@ -71,14 +74,6 @@ const CLOSE_GRACE_MS = 2000
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.())
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const resolved = value ?? fallback
-  if (!Number.isSafeInteger(resolved) || resolved <= 0) {
-    throw new TypeError(`inkless-webhooks: createInklessWorker: ${name} must be a positive integer`)
-  }
-  return resolved
-}
-
 /**
  * The processing end of queue mode: runs the typed callbacks for each job the receivers
  * stored (core's job runner: the event is rebuilt from the stored bytes and checked against
@@ -89,10 +84,10 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 export function createInklessWorker(options: InklessWorkerOptions): InklessWorker {
   const runner = createJobRunner(options)
   assertRedisClient('createInklessWorker: connection', options.connection)
-  const closeTimeoutMs = positiveInteger('closeTimeoutMs', options.closeTimeoutMs, 25_000)
+  const closeTimeoutMs = positiveOption('closeTimeoutMs', options.closeTimeoutMs, 25_000, INTEGER)
   const limiter = options.rateLimit && {
-    max: positiveInteger('rateLimit.max', options.rateLimit.max, 1),
-    duration: positiveInteger('rateLimit.durationMs', options.rateLimit.durationMs, 1),
+    max: positiveOption('rateLimit.max', options.rateLimit.max, 1, INTEGER),
+    duration: positiveOption('rateLimit.durationMs', options.rateLimit.durationMs, 1, INTEGER),
   }
   const outage = createOutageReporter('Redis (createInklessWorker)', (error, level) =>
     runner.report(error, {}, level),

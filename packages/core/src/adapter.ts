@@ -11,6 +11,7 @@ import type { InklessWebhooksOptions } from './options.js'
 import { type InklessWebhooks, isInklessWebhooks } from './webhooks.js'
 
 export { type BodySource, type ConsumedBody, consumedBody, wholeBody } from './body.js'
+export { type PositiveOptionRule, positiveOption, withDeadline } from './checks.js'
 export { getHeader } from './headers.js'
 export {
   createListenerRegistry,

@@ -1,3 +1,4 @@
+import { positiveOption } from './checks.js'
 import type { InklessUnknownEvent } from './events.js'
 
 /**
@@ -78,15 +79,13 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * (deleting the oldest Map entry one by one degrades badly at this size).
  */
 export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}): DedupeStore {
-  const maxEntries = options.maxEntries ?? 50_000
-  const maxBytes = options.maxBytes ?? 8 * 1024 * 1024
-  const ttlMs = options.ttlMs ?? DAY_MS
+  const maxEntries = positiveOption('maxEntries', options.maxEntries, 50_000, {
+    integer: true,
+    min: 2,
+  })
+  const maxBytes = positiveOption('maxBytes', options.maxBytes, 8 * 1024 * 1024)
+  const ttlMs = positiveOption('ttlMs', options.ttlMs, DAY_MS)
   const now = options.now ?? Date.now
-  if (!Number.isSafeInteger(maxEntries) || maxEntries < 2) {
-    throw new TypeError('maxEntries must be an integer of at least 2')
-  }
-  if (!(maxBytes > 0)) throw new TypeError('maxBytes must be a positive number')
-  if (!(ttlMs > 0)) throw new TypeError('ttlMs must be a positive number of milliseconds')
   const generation = Math.floor(maxEntries / 2)
   const generationBytes = maxBytes / 2
   // In-flight keys are never evicted: they are bounded by concurrent requests, and

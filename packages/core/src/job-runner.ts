@@ -2,10 +2,9 @@ import { dedupeKeyOf } from './dedupe-key.js'
 import { InklessHandlerError, InklessWebhookError } from './errors.js'
 import type { InklessUnknownEvent } from './events.js'
 import {
+  checkCallbackNames,
   createListenerRegistry,
   type DeliveryContext,
-  eventCallbackNames,
-  isEventCallbackName,
   type ListenerMethods,
   type ListenerOptions,
 } from './listeners.js'
@@ -129,13 +128,7 @@ export function createRunner<C extends JobContext>(
   options: JobRunnerOptions<C>,
   platform: Pick<Platform, 'digest' | 'openTelemetry'>,
 ): JobRunner<C> {
-  for (const key of Object.keys(options)) {
-    if (/^on[A-Z]/.test(key) && !isEventCallbackName(key) && !OTHER_OPTIONS.has(key)) {
-      throw new TypeError(
-        `inkless-webhooks: unknown option "${key}". Event callbacks are ${eventCallbackNames().join(', ')}.`,
-      )
-    }
-  }
+  checkCallbackNames(options, OTHER_OPTIONS)
   const listeners = createListenerRegistry<C>(options)
   const reporter = createReporter<Error>({ logger: options.logger, onError: options.onError })
   const api =

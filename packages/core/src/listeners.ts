@@ -148,6 +148,20 @@ export const eventCallbackNames = (): readonly string[] => [...CALLBACK_EVENTS.k
 /** True for `onDocumentSigned` and the other per-event callbacks. */
 export const isEventCallbackName = (key: string) => CALLBACK_EVENTS.has(key)
 
+/**
+ * Throws for an `on…` option that is neither an event callback nor one of `others`: a
+ * misspelt callback (`onDocumentSign`) would otherwise never run, silently.
+ */
+export function checkCallbackNames(options: object, others: ReadonlySet<string>): void {
+  for (const key of Object.keys(options)) {
+    if (/^on[A-Z]/.test(key) && !CALLBACK_EVENTS.has(key) && !others.has(key)) {
+      throw new TypeError(
+        `inkless-webhooks: unknown option "${key}". Event callbacks are ${eventCallbackNames().join(', ')}.`,
+      )
+    }
+  }
+}
+
 function checkEventNames(name: unknown): readonly InklessEventName[] {
   const list: readonly unknown[] = typeof name === 'string' ? [name] : (name as unknown[])
   for (const n of list) {

@@ -1,10 +1,11 @@
+import { positiveOption } from './checks.js'
 import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js'
 import type { InklessError } from './errors.js'
 import type { InklessVerificationRequest } from './events.js'
 import type { HeaderSource } from './headers.js'
 import {
+  checkCallbackNames,
   type DeliveryContextWith,
-  eventCallbackNames,
   isEventCallbackName,
   type ListenerOptions,
 } from './listeners.js'
@@ -95,26 +96,6 @@ const OTHER_CALLBACKS = new Set([
   'onStoreError',
 ])
 
-function checkCallbackNames(options: object): void {
-  for (const key of Object.keys(options)) {
-    if (/^on[A-Z]/.test(key) && !isEventCallbackName(key) && !OTHER_CALLBACKS.has(key)) {
-      throw new TypeError(
-        `inkless-webhooks: unknown option "${key}". Event callbacks are ${eventCallbackNames().join(', ')}.`,
-      )
-    }
-  }
-}
-
-function positive(name: string, value: number | undefined, fallback: number, integer = false) {
-  const resolved = value ?? fallback
-  if (!(resolved > 0) || (integer && !Number.isSafeInteger(resolved))) {
-    throw new TypeError(
-      `inkless-webhooks: ${name} must be a positive ${integer ? 'integer' : 'number'}`,
-    )
-  }
-  return resolved
-}
-
 // With a queue, the handlers belong to the worker, and the queue's job ids dedupe.
 function checkQueueOptions(options: InklessWebhooksOptions): void {
   const handlers = Object.keys(options).filter(
@@ -140,7 +121,7 @@ function unknownTenantOf(value: InklessWebhooksOptions['unknownTenant']) {
 
 /** Options checked once, when the instance is created, with their defaults. */
 export function resolveOptions(options: InklessWebhooksOptions) {
-  checkCallbackNames(options)
+  checkCallbackNames(options, OTHER_CALLBACKS)
   if (options.queue) checkQueueOptions(options)
   if (typeof options.secret === 'function' && typeof options.tenant !== 'function') {
     throw new TypeError(
@@ -151,13 +132,19 @@ export function resolveOptions(options: InklessWebhooksOptions) {
   const tolerance = options.toleranceSeconds
   return {
     now,
-    maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, 100 * 1024, true),
-    bodyTimeoutMs: positive('bodyTimeoutMs', options.bodyTimeoutMs, 10_000),
-    secretCacheMs: positive('secretCacheMs', options.secretCacheMs, 60_000),
-    secretLookupTimeoutMs: positive('secretLookupTimeoutMs', options.secretLookupTimeoutMs, 5_000),
+    maxBodyBytes: positiveOption('maxBodyBytes', options.maxBodyBytes, 100 * 1024, {
+      integer: true,
+    }),
+    bodyTimeoutMs: positiveOption('bodyTimeoutMs', options.bodyTimeoutMs, 10_000),
+    secretCacheMs: positiveOption('secretCacheMs', options.secretCacheMs, 60_000),
+    secretLookupTimeoutMs: positiveOption(
+      'secretLookupTimeoutMs',
+      options.secretLookupTimeoutMs,
+      5_000,
+    ),
     unknownTenant: unknownTenantOf(options.unknownTenant),
     toleranceMs:
-      tolerance === undefined ? undefined : positive('toleranceSeconds', tolerance, 0) * 1000,
+      tolerance === undefined ? undefined : positiveOption('toleranceSeconds', tolerance, 0) * 1000,
     respondImmediately: options.respond === 'immediately',
     store:
       options.queue || options.dedupe === false

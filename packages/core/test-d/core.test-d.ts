@@ -42,7 +42,12 @@ import {
   type TenantSecrets,
   verifySignature,
 } from '@inkless-webhooks/core'
-import { type BodySource as AdapterBodySource, wholeBody } from '@inkless-webhooks/core/adapter'
+import {
+  type BodySource as AdapterBodySource,
+  positiveOption,
+  wholeBody,
+  withDeadline,
+} from '@inkless-webhooks/core/adapter'
 import * as otel from '@opentelemetry/api'
 import { pino } from 'pino'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
@@ -368,3 +373,8 @@ expectType<ClaimResult | ContextClaim<Tx> | Promise<ClaimResult | ContextClaim<T
   transactional.claim('k', { event: claimedEvent, tenant: 'acme' }),
 )
 expectError(createInklessWebhooks({ onDocumentSigned: (_event, { tx }) => tx }))
+
+// The shared option check and deadline of the adapter seam.
+expectType<number>(positiveOption('maxInFlight', undefined, 1000, { integer: true }))
+expectError(positiveOption('maxInFlight', '5', 1000))
+expectType<Promise<string>>(withDeadline(Promise.resolve('ok'), 5, () => new Error('late')))

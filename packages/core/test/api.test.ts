@@ -2,7 +2,13 @@ import { createHmac } from 'node:crypto'
 import { PassThrough, Readable } from 'node:stream'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { pathMatches, splitAdapterOptions, wholeBody } from '../src/adapter.js'
+import {
+  pathMatches,
+  positiveOption,
+  splitAdapterOptions,
+  wholeBody,
+  withDeadline,
+} from '../src/adapter.js'
 import { callbackName } from '../src/events.js'
 import {
   createInklessWebhooks,
@@ -414,5 +420,34 @@ describe('createMemoryDedupeStore', () => {
     store.complete('c')
     expect(store.claim('a')).toBe('done')
     expect(store.claim('b')).toBe('claimed')
+  })
+})
+
+describe('shared option checks and deadlines (the adapter seam)', () => {
+  it('positiveOption: the value or its default, else an error naming the option', () => {
+    expect(positiveOption('ttlMs', undefined, 5)).toBe(5)
+    expect(positiveOption('ttlMs', 2.5, 5)).toBe(2.5)
+    expect(() => positiveOption('ttlMs', 0, 5)).toThrow(
+      'inkless-webhooks: ttlMs must be a positive number (got 0).',
+    )
+    expect(() => positiveOption('concurrency', 1.5, 1, { integer: true })).toThrow(
+      'inkless-webhooks: concurrency must be a positive integer (got 1.5).',
+    )
+    expect(() => positiveOption('maxEntries', 1, 2, { integer: true, min: 2 })).toThrow(
+      'inkless-webhooks: maxEntries must be an integer of at least 2 (got 1).',
+    )
+    expect(() => createMemoryDedupeStore({ ttlMs: -1 })).toThrow(/^inkless-webhooks: ttlMs/)
+  })
+
+  it('withDeadline: the work, or the deadline error when it never answers', async () => {
+    await expect(withDeadline(Promise.resolve('ok'), 1000, () => new Error('late'))).resolves.toBe(
+      'ok',
+    )
+    await expect(withDeadline(new Promise(() => {}), 1, () => new Error('late'))).rejects.toThrow(
+      'late',
+    )
+    await expect(
+      withDeadline(Promise.reject(new Error('down')), 1000, () => new Error('late')),
+    ).rejects.toThrow('down')
   })
 })

@@ -1,8 +1,11 @@
 import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
+import { positiveOption } from '@inkless-webhooks/core/adapter'
 import { createOutageReporter, toStoredDelivery } from '@inkless-webhooks/core/queue'
 import type { JobInsert, PgBoss } from 'pg-boss'
 import { jobIdOf } from './job.js'
 import { createQueues, DEFAULT_QUEUE, deadLetterQueueOf } from './queues.js'
+
+const INTEGER = { integer: true } as const
 
 /** How `createInklessQueue` sends jobs: the queue, its deadline, the retries, the dedupe window. */
 export interface InklessQueueOptions {
@@ -43,14 +46,6 @@ export interface InklessQueueOptions {
   onError?: (error: Error) => void
 }
 
-function milliseconds(name: string, value: number | undefined, fallback: number, min = 1): number {
-  const resolved = value ?? fallback
-  if (!Number.isSafeInteger(resolved) || resolved < min) {
-    throw new TypeError(`inkless-webhooks: ${name} must be an integer of at least ${min}`)
-  }
-  return resolved
-}
-
 const seconds = (ms: number) => Math.ceil(ms / 1000)
 // Rows in one insert at most: a statement of ~1 MB with 500-byte bodies.
 const MAX_BATCH = 2000
@@ -65,15 +60,22 @@ const consoleError = (error: Error) => console.error(`[inkless-webhooks] ${error
 
 /** The send options of every job, from the queue options, checked once. */
 function jobOptionsOf(options: InklessQueueOptions, queueName: string): JobInsert {
-  const attempts = milliseconds('attempts', options.attempts, 8)
+  const attempts = positiveOption('attempts', options.attempts, 8, INTEGER)
   return {
     retryLimit: attempts - 1,
-    retryDelay: seconds(milliseconds('retryDelayMs', options.retryDelayMs, 1000)),
-    retryDelayMax: seconds(milliseconds('retryDelayMaxMs', options.retryDelayMaxMs, 64_000)),
+    retryDelay: seconds(positiveOption('retryDelayMs', options.retryDelayMs, 1000, INTEGER)),
+    retryDelayMax: seconds(
+      positiveOption('retryDelayMaxMs', options.retryDelayMaxMs, 64_000, INTEGER),
+    ),
     retryBackoff: true,
-    heartbeatSeconds: seconds(milliseconds('heartbeatMs', options.heartbeatMs, 30_000, 10_000)),
+    heartbeatSeconds: seconds(
+      positiveOption('heartbeatMs', options.heartbeatMs, 30_000, { integer: true, min: 10_000 }),
+    ),
     deleteAfterSeconds: seconds(
-      milliseconds('dedupeWindowMs', options.dedupeWindowMs, 86_400_000, 1000),
+      positiveOption('dedupeWindowMs', options.dedupeWindowMs, 86_400_000, {
+        integer: true,
+        min: 1000,
+      }),
     ),
     deadLetter: deadLetterQueueOf(queueName),
   }
@@ -89,8 +91,8 @@ function jobOptionsOf(options: InklessQueueOptions, queueName: string): JobInser
  */
 export function createInklessQueue(boss: PgBoss, options: InklessQueueOptions = {}): DeliveryQueue {
   const queueName = options.queueName ?? DEFAULT_QUEUE
-  const timeoutMs = milliseconds('timeoutMs', options.timeoutMs, 2000)
-  const maxWaiting = milliseconds('maxInFlight', options.maxInFlight, 1000)
+  const timeoutMs = positiveOption('timeoutMs', options.timeoutMs, 2000, INTEGER)
+  const maxWaiting = positiveOption('maxInFlight', options.maxInFlight, 1000, INTEGER)
   const jobOptions = jobOptionsOf(options, queueName)
   const report = options.onError ?? consoleError
   const outage = createOutageReporter('PostgreSQL (createInklessQueue)', (error) => {

@@ -1,4 +1,5 @@
 import { type ListenerMethods, parseEvent } from '@inkless-webhooks/core'
+import { positiveOption } from '@inkless-webhooks/core/adapter'
 import {
   closeOnSignals,
   createJobRunner,
@@ -16,6 +17,8 @@ import {
 } from '@inkless-webhooks/postgres'
 import type { Db, JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss'
 import { createQueues, DEFAULT_QUEUE } from './queues.js'
+
+const INTEGER = { integer: true } as const
 
 export type { JobContext, JobErrorContext }
 
@@ -102,14 +105,6 @@ const WORK_DEFAULTS: InklessWorkOptions = {
   pollingIntervalSeconds: 0.5,
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  const resolved = value ?? fallback
-  if (!Number.isSafeInteger(resolved) || resolved <= 0) {
-    throw new TypeError(`inkless-webhooks: ${name} must be a positive integer`)
-  }
-  return resolved
-}
-
 /**
  * The processing end of queue mode on PostgreSQL: runs the typed callbacks for each job the
  * receivers committed (core's job runner: the event is rebuilt from the stored bytes and
@@ -126,7 +121,7 @@ export async function createInklessWorker(
 ): Promise<InklessWorker<JobContext> | InklessWorker<TransactionalJobContext>> {
   const { boss } = options
   const queueName = options.queueName ?? DEFAULT_QUEUE
-  const closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs, 25_000)
+  const closeTimeoutMs = positiveOption('closeTimeoutMs', options.closeTimeoutMs, 25_000, INTEGER)
   const tables = options.transactional === true ? {} : options.transactional || undefined
   const runner = createJobRunner<TransactionalJobContext>(options as TransactionalWorkerOptions)
   const outage = createOutageReporter('PostgreSQL (createInklessWorker)', (error, level) =>

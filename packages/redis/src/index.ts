@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ClaimResult, DedupeStore } from '@inkless-webhooks/core'
+import { positiveOption, withDeadline } from '@inkless-webhooks/core/adapter'
 
 /** The part of an ioredis client (single node, Cluster or Sentinel) the store uses. */
 export interface RedisLike {
@@ -52,17 +53,13 @@ export function redisDedupeStore(
   options: RedisDedupeStoreOptions = {},
 ): DedupeStore {
   const prefix = options.prefix ?? 'inkless:webhook:v2:'
-  const ttlMs = (options.ttlSeconds ?? 86_400) * 1000
-  const processingTtlMs = (options.processingTtlSeconds ?? 300) * 1000
-  const timeoutMs = options.commandTimeoutMs ?? 2000
-  for (const [name, value] of [
-    ['ttlSeconds', ttlMs],
-    ['processingTtlSeconds', processingTtlMs],
-    ['commandTimeoutMs', timeoutMs],
-  ] as const) {
-    if (!Number.isInteger(value) || value <= 0)
-      throw new TypeError(`${name} must be a positive number`)
-  }
+  const ttlMs = positiveOption('ttlSeconds', options.ttlSeconds, 86_400, { integer: true }) * 1000
+  const processingTtlMs =
+    positiveOption('processingTtlSeconds', options.processingTtlSeconds, 300, { integer: true }) *
+    1000
+  const timeoutMs = positiveOption('commandTimeoutMs', options.commandTimeoutMs, 2000, {
+    integer: true,
+  })
   // Claims this process holds, so release only deletes its own.
   const tokens = new Map<string, string>()
   // Writes nobody waits for any more, retried until Redis takes them. Processed deliveries
@@ -79,13 +76,7 @@ export function redisDedupeStore(
   // ioredis queues commands while disconnected; without a deadline a Redis outage would
   // hang the request instead of answering 503.
   const deadline = <T>(work: Promise<T>): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      )
-      work.then(resolve, reject).finally(() => clearTimeout(timer))
-    })
+    withDeadline(work, timeoutMs, () => new Error(`Redis did not answer within ${timeoutMs} ms`))
 
   const markDone = (key: string) => deadline(client.call('SET', prefix + key, DONE, 'PX', ttlMs))
   const releaseClaim = (key: string, token: string) =>

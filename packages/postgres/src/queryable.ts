@@ -1,3 +1,5 @@
+import { positiveOption, withDeadline } from '@inkless-webhooks/core/adapter'
+
 /**
  * The one method the package calls: a parameterised statement (`$1`, `$2`, …) and its values,
  * resolving with the rows. A `pg` Pool, PoolClient or Client, and a PGlite instance or
@@ -19,22 +21,10 @@ export interface QueryRows {
 export const rowsOf = async <Row>(result: Promise<QueryRows>) =>
   (await result).rows as readonly Row[]
 
-/** Rejects after `ms` unless `work` settled first. */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`PostgreSQL did not answer ${what} within ${ms} ms`)),
-      ms,
-    )
-    work.then(resolve, reject).finally(() => clearTimeout(timer))
-  })
-}
+/** Rejects after `ms` unless `work` settled first, naming what PostgreSQL did not answer. */
+export const answeredWithin = <T>(work: Promise<T>, ms: number, what: string): Promise<T> =>
+  withDeadline(work, ms, () => new Error(`PostgreSQL did not answer ${what} within ${ms} ms`))
 
-/** Checks a duration option: a positive integer of milliseconds. */
-export function positiveMs(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new TypeError(
-      `inkless-webhooks: ${name} must be a positive integer of milliseconds, got ${String(value)}`,
-    )
-  return value
-}
+/** A duration option: a positive integer of milliseconds, or its default. */
+export const durationMs = (name: string, value: number | undefined, fallback: number) =>
+  positiveOption(name, value, fallback, { integer: true })

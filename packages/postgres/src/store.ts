@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { DedupeStore } from '@inkless-webhooks/core'
 import { claimRow, completeRow, deleteExpired, releaseRow } from './deliveries.js'
-import { positiveMs, type Queryable, withDeadline } from './queryable.js'
+import { answeredWithin, durationMs, type Queryable } from './queryable.js'
 import { qualify, type TableNames } from './schema.js'
 
 /** The options both Postgres stores share. */
@@ -53,10 +53,10 @@ const CLEANUP_BATCH = 10_000
 /** Reads the timing options with their defaults, each checked. */
 export function timingOf(options: PostgresStoreTiming) {
   return {
-    leaseMs: positiveMs('leaseMs', options.leaseMs ?? 300_000),
-    retentionMs: positiveMs('retentionMs', options.retentionMs ?? 86_400_000),
-    timeoutMs: positiveMs('timeoutMs', options.timeoutMs ?? 2000),
-    cleanupIntervalMs: positiveMs('cleanupIntervalMs', options.cleanupIntervalMs ?? 3_600_000),
+    leaseMs: durationMs('leaseMs', options.leaseMs, 300_000),
+    retentionMs: durationMs('retentionMs', options.retentionMs, 86_400_000),
+    timeoutMs: durationMs('timeoutMs', options.timeoutMs, 2000),
+    cleanupIntervalMs: durationMs('cleanupIntervalMs', options.cleanupIntervalMs, 3_600_000),
   }
 }
 
@@ -96,7 +96,7 @@ export function createPostgresDedupeStore(
   let flushing = false
   let lastCleanup = Number.NEGATIVE_INFINITY
 
-  const timed = <T>(work: Promise<T>, what: string) => withDeadline(work, timeoutMs, what)
+  const timed = <T>(work: Promise<T>, what: string) => answeredWithin(work, timeoutMs, what)
 
   const flush = async () => {
     if (flushing) return

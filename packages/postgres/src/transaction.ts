@@ -1,7 +1,7 @@
 import type { ClaimResult } from '@inkless-webhooks/core'
 import { claimRow } from './deliveries.js'
 import { type DocumentOrder, type OrderedEvent, recordDocument } from './documents.js'
-import { positiveMs, type Queryable, type QueryRows, withDeadline } from './queryable.js'
+import { answeredWithin, durationMs, type Queryable, type QueryRows } from './queryable.js'
 import { type QualifiedNames, qualify, type TableNames } from './schema.js'
 
 /** The delivery being recorded: its dedupe key, event and tenant (core's `DeliveryContext` has them). */
@@ -117,8 +117,8 @@ export async function recordDelivery(
   options: TableNames & { retentionMs?: number; lockTimeoutMs?: number } = {},
 ): Promise<RecordedDelivery> {
   return record(db, qualify(options), delivery, {
-    retentionMs: positiveMs('retentionMs', options.retentionMs ?? 86_400_000),
-    lockTimeoutMs: positiveMs('lockTimeoutMs', options.lockTimeoutMs ?? 1000),
+    retentionMs: durationMs('retentionMs', options.retentionMs, 86_400_000),
+    lockTimeoutMs: durationMs('lockTimeoutMs', options.lockTimeoutMs, 1000),
   })
 }
 
@@ -208,14 +208,14 @@ export function transactionalParts<Tx>(options: TransactionalOptions<Tx>) {
     (poolTransaction(source.pool as PoolLike<Queryable>) as TransactionRunner<Tx>)
   const query: QueryIn<Tx> =
     source.query ?? ((tx, text, values) => (tx as Queryable).query(text, values))
-  const timeoutMs = positiveMs('timeoutMs', options.timeoutMs ?? 2000)
+  const timeoutMs = durationMs('timeoutMs', options.timeoutMs, 2000)
   return {
     transaction,
     queryable: (tx: Tx): Queryable => ({ query: (text, values = []) => query(tx, text, values) }),
     names: qualify(options),
     timeoutMs,
     timing: {
-      retentionMs: positiveMs('retentionMs', options.retentionMs ?? 86_400_000),
+      retentionMs: durationMs('retentionMs', options.retentionMs, 86_400_000),
       lockTimeoutMs: Math.max(1, Math.floor(timeoutMs / 2)),
     },
   }
@@ -251,7 +251,7 @@ export async function inTransaction<Tx, T>(
   let found: 'done' | 'processing' = 'processing'
   try {
     const value = await parts.transaction(async (tx) => {
-      const recorded = await withDeadline(
+      const recorded = await answeredWithin(
         record(parts.queryable(tx), parts.names, delivery, parts.timing),
         parts.timeoutMs,
         'a claim',

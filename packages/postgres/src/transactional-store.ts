@@ -1,5 +1,5 @@
 import type { ClaimInfo, ContextClaim, DedupeStore } from '@inkless-webhooks/core'
-import { type Queryable, withDeadline } from './queryable.js'
+import { answeredWithin, type Queryable } from './queryable.js'
 import {
   inTransaction,
   type TransactionalOptions,
@@ -60,7 +60,7 @@ export function createPostgresTransactionalStore<Tx = Queryable>(
           const claimed = { status: 'claimed' as const, context }
           open.set(claimed, (commit) => {
             decide(commit)
-            return withDeadline(ended, timeoutMs, commit ? 'the commit' : 'the rollback')
+            return answeredWithin(ended, timeoutMs, commit ? 'the commit' : 'the rollback')
           })
           resolve(claimed)
           if (!(await decided)) throw ROLLED_BACK

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import pg from 'pg'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PostgresServer } from './support/postgres.js'
@@ -148,27 +149,37 @@ describe('packed packages installed with npm', () => {
 
     const [redis, postgres] = await Promise.all([RedisServer.start(), PostgresServer.start()])
     try {
-      const env = {
-        ...process.env,
-        INKLESS_WEBHOOK_SECRET: 'whsec_readme',
-        REDIS_URL: redis.url,
+      const { DATABASE_URL: _, ...outer } = process.env
+      const env = { ...outer, INKLESS_WEBHOOK_SECRET: 'whsec_readme', REDIS_URL: redis.url }
+      // An example that reads DATABASE_URL runs on a database of its own (the examples run
+      // side by side); one with an embedded default (PGlite) also runs without it.
+      const admin = new pg.Client({ connectionString: postgres.url })
+      await admin.connect()
+      const databaseFor = async (name: string) => {
+        await admin.query(`CREATE DATABASE "${name}"`)
+        return { DATABASE_URL: postgres.url.replace(/\/postgres$/, `/${name}`) }
       }
-      // An example that reads DATABASE_URL runs without it (its embedded default, PGlite)
-      // and with a real PostgreSQL.
-      const databases = (code: string) =>
-        code.includes('process.env.DATABASE_URL') ? [{}, { DATABASE_URL: postgres.url }] : [{}]
+      const runsOf = async (code: string, name: string) =>
+        !code.includes('process.env.DATABASE_URL')
+          ? [{ file: name, database: {} }]
+          : [
+              ...(code.includes('PGlite') ? [{ file: name, database: {} }] : []),
+              { file: `${name}-postgres`, database: await databaseFor(name.replaceAll('-', '_')) },
+            ]
       const runs = packed.flatMap(({ dir: pkg, readme }) =>
-        examples(readme).flatMap(({ code, prints }, i) =>
-          databases(code).map(async (database, j) => {
-            const file = `${pkg}-readme-${i + 1}${j > 0 ? '-postgres' : ''}.mjs`
-            await writeFile(join(dir, file), code)
-            const options = { cwd: dir, env: { ...env, ...database }, timeout: 60_000 }
-            const { stdout } = await run('node', [file], options)
-            return [file, { stdout: stdout.trim(), prints: prints.trim() }] as const
-          }),
-        ),
+        examples(readme).map(async ({ code, prints }, i) => {
+          return Promise.all(
+            (await runsOf(code, `${pkg}-readme-${i + 1}`)).map(async ({ file, database }) => {
+              await writeFile(join(dir, `${file}.mjs`), code)
+              const options = { cwd: dir, env: { ...env, ...database }, timeout: 60_000 }
+              const { stdout } = await run('node', [`${file}.mjs`], options)
+              return [file, { stdout: stdout.trim(), prints: prints.trim() }] as const
+            }),
+          )
+        }),
       )
-      for (const [file, { stdout, prints }] of await Promise.all(runs)) {
+      const results = (await Promise.all(runs).finally(() => admin.end())).flat()
+      for (const [file, { stdout, prints }] of results) {
         expect.soft(prints, `${file}: the README shows no output after the example`).not.toBe('')
         expect.soft(stdout, file).toBe(prints)
       }

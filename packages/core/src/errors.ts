@@ -13,6 +13,9 @@
  * - `tenant_failed`: the `tenant` function threw; answered 404 (counted).
  * - `job_refused`: a queue worker found a job that is not a delivery a receiver stored (its
  *   raw body is not an event, or does not match its dedupe key); no listener ran.
+ * - `invalid_payload`, `stale_timestamp`: thrown by `constructEvent` for a body that is not
+ *   an event, or an event outside `toleranceSeconds` (a missing or wrong signature is
+ *   `signature_rejected`).
  * - `internal`: anything else.
  */
 export type InklessErrorCode =
@@ -28,6 +31,8 @@ export type InklessErrorCode =
   | 'secret_lookup_failed'
   | 'job_refused'
   | 'tenant_failed'
+  | 'invalid_payload'
+  | 'stale_timestamp'
   | 'internal'
 
 /** An error reported to `onError`; `code` says which rule produced it. */

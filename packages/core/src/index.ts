@@ -6,6 +6,9 @@
  *
  * @module @inkless-webhooks/core
  */
+
+import type { RawBody } from './body.js'
+import { type ConstructEventOptions, type ConstructedEvent, eventOf } from './construct-event.js'
 import {
   digest,
   signPayload,
@@ -15,11 +18,39 @@ import {
 } from './crypto-node.js'
 import { openTelemetry } from './open-telemetry-node.js'
 import type { InklessWebhooksOptions } from './options.js'
+import type { Secrets } from './secrets.js'
 import { createWebhooks, type InklessWebhooks } from './webhooks.js'
 
+export type { ConstructEventOptions, ConstructedEvent } from './construct-event.js'
 // The build for Node.js and Bun: node:crypto, synchronous. web.ts is the Web Crypto twin.
 export * from './public-api.js'
 export { signPayload, signPayloadAsync, verifySignature, verifySignatureAsync }
+
+/**
+ * Verifies `rawBody` against the `X-Inkless-Signature` header under `secrets` (one, or
+ * several during rotation), parses it and returns the typed event, or throws an
+ * `InklessWebhookError`: `signature_rejected`, `invalid_payload` (not an event, or the
+ * handshake), `stale_timestamp` (with `toleranceSeconds`). Synchronous: needs node:crypto
+ * (Node, Bun); {@link constructEventAsync} works everywhere.
+ */
+export function constructEvent(
+  rawBody: RawBody,
+  signatureHeader: unknown,
+  secrets: Secrets,
+  options?: ConstructEventOptions,
+): ConstructedEvent {
+  return eventOf(verifySignature(rawBody, signatureHeader, secrets), rawBody, options)
+}
+
+/** {@link constructEvent} as a promise: the same on every runtime (Web Crypto where needed). */
+export async function constructEventAsync(
+  rawBody: RawBody,
+  signatureHeader: unknown,
+  secrets: Secrets,
+  options?: ConstructEventOptions,
+): Promise<ConstructedEvent> {
+  return eventOf(await verifySignatureAsync(rawBody, signatureHeader, secrets), rawBody, options)
+}
 
 /** One webhook receiver: handlers, dedupe and `handle()`. Adapters accept it in place of options. */
 export const createInklessWebhooks = <Extras extends object = object>(

@@ -109,3 +109,17 @@ export function parseEvent(rawBody: RawBody): ParseResult {
   const value = parseJson(rawBody)
   return value === undefined ? invalid('body is not valid UTF-8 JSON') : classifyPayload(value)
 }
+
+/**
+ * What is wrong with an event's `timestamp` against a tolerance: `invalid` (not a date),
+ * `stale` (further than `toleranceMs` from `now`), or undefined.
+ */
+export function timestampProblem(
+  timestamp: string,
+  now: number,
+  toleranceMs: number,
+): 'invalid' | 'stale' | undefined {
+  const at = Date.parse(timestamp)
+  if (Number.isNaN(at)) return 'invalid'
+  return Math.abs(now - at) > toleranceMs ? 'stale' : undefined
+}

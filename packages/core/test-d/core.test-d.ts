@@ -3,7 +3,11 @@ import {
   type BodySource,
   type CallbackName,
   type ClaimResult,
+  type ConstructEventOptions,
+  type ConstructedEvent,
   type ContextClaim,
+  constructEvent,
+  constructEventAsync,
   createInklessWebhooks,
   createMemoryDedupeStore,
   type DedupeStore,
@@ -48,6 +52,7 @@ import {
   wholeBody,
   withDeadline,
 } from '@inkless-webhooks/core/adapter'
+import * as webCore from '@inkless-webhooks/core/web'
 import * as otel from '@opentelemetry/api'
 import { pino } from 'pino'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
@@ -378,3 +383,16 @@ expectError(createInklessWebhooks({ onDocumentSigned: (_event, { tx }) => tx }))
 expectType<number>(positiveOption('maxInFlight', undefined, 1000, { integer: true }))
 expectError(positiveOption('maxInFlight', '5', 1000))
 expectType<Promise<string>>(withDeadline(Promise.resolve('ok'), 5, () => new Error('late')))
+
+// constructEvent: verify, parse, return the typed event or throw; …Async on every runtime.
+const constructed = constructEvent('{}', 'sig', 'whsec_x', { toleranceSeconds: 300 })
+expectType<ConstructedEvent>(constructed)
+expectType<InklessEvent | InklessUnknownEvent>(constructed)
+if (isInklessEventName(constructed.event)) expectType<string>(constructed.document_token)
+expectType<Promise<ConstructedEvent>>(constructEventAsync(new Uint8Array(), 'sig', ['a', 'b']))
+expectType<Promise<ConstructedEvent>>(webCore.constructEventAsync('{}', 'sig', 'whsec_x'))
+expectType<ConstructedEvent>(webCore.constructEvent('{}', 'sig', 'whsec_x'))
+expectError(constructEvent('{}', 'sig'))
+expectError(constructEvent('{}', 'sig', 'whsec_x', { toleranceSeconds: '300' }))
+const constructOptions: ConstructEventOptions = { now: () => 0 }
+expectAssignable<ConstructEventOptions>(constructOptions)

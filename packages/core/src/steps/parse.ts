@@ -1,4 +1,4 @@
-import { classifyPayload, parseJson } from '../parse.js'
+import { classifyPayload, parseJson, timestampProblem } from '../parse.js'
 import * as answer from '../responses.js'
 import type { StepContext } from './context.js'
 import { type Authenticated, extend, type Parsed, type Step } from './stages.js'
@@ -12,9 +12,9 @@ export function parseStep({ config }: StepContext): Step<Authenticated, Parsed> 
     if (payload.kind === 'verification')
       return answer.invalidPayload('"event" must be a non-empty string')
     if (config.toleranceMs !== undefined) {
-      const at = Date.parse(payload.event.timestamp)
-      if (Number.isNaN(at)) return answer.invalidPayload('"timestamp" is not an ISO 8601 date')
-      if (Math.abs(d.receivedAt - at) > config.toleranceMs) return answer.STALE
+      const problem = timestampProblem(payload.event.timestamp, d.receivedAt, config.toleranceMs)
+      if (problem === 'invalid') return answer.invalidPayload('"timestamp" is not an ISO 8601 date')
+      if (problem === 'stale') return answer.STALE
     }
     return extend(d, 'event', payload.event)
   }

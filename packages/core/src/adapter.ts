@@ -23,6 +23,11 @@ export {
 export { pathMatches } from './path.js'
 // Every type of the main entry, so that what this entry's signatures name can be named here.
 export type * from './public-api.js'
+export {
+  createUnsettledWrites,
+  type SettleWrites,
+  type UnsettledWrites,
+} from './unsettled.js'
 
 /**
  * What every adapter accepts: `{ ...adapter options, ...core options }`, or a core instance

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { DedupeStore } from '@inkless-webhooks/core'
+import { createUnsettledWrites } from '@inkless-webhooks/core/adapter'
 import { claimRow, completeRow, deleteExpired, releaseRow } from './deliveries.js'
 import { answeredWithin, durationMs, type Queryable } from './queryable.js'
 import { qualify, type TableNames } from './schema.js'
@@ -47,7 +48,6 @@ export interface PostgresDedupeStore extends DedupeStore {
   cleanup(): Promise<number>
 }
 
-const RETRY_MS = 250
 const CLEANUP_BATCH = 10_000
 
 /** Reads the timing options with their defaults, each checked. */
@@ -85,54 +85,20 @@ export function createPostgresDedupeStore(
   const { leaseMs, retentionMs, timeoutMs, cleanupIntervalMs } = timingOf(options)
   // Claims this process holds, by key, so release deletes only its own.
   const tokens = new Map<string, string>()
-  // Completions PostgreSQL did not take yet: answered 'done' from here and retried until
-  // written, well before the lease could expire elsewhere (keep leaseMs above the longest
-  // outage you expect to ride out).
-  const unsaved = new Set<string>()
-  // Claims of ours nobody will settle (their statement answered after its deadline): until
-  // deleted, every retry of the delivery would get 409. Dropped once their lease ended anyway.
-  const unreleased = new Map<string, { key: string; until: number }>()
-  let retrying: ReturnType<typeof setTimeout> | undefined
-  let flushing = false
-  let lastCleanup = Number.NEGATIVE_INFINITY
-
   const timed = <T>(work: Promise<T>, what: string) => answeredWithin(work, timeoutMs, what)
-
-  const flush = async () => {
-    if (flushing) return
-    flushing = true
-    try {
-      for (const key of unsaved) {
-        await timed(completeRow(db, names, key), 'a completion')
-        unsaved.delete(key)
-      }
-      for (const [token, { key, until }] of unreleased) {
-        if (Date.now() < until) await timed(releaseRow(db, names, key, token), 'a release')
-        unreleased.delete(token)
-      }
-    } catch {
-      // Still unreachable: the rest waits for the next attempt.
-    }
-    flushing = false
-    if (unsaved.size > 0 || unreleased.size > 0) retrySoon()
-  }
-  const retrySoon = () => {
-    if (retrying) return
-    retrying = setTimeout(() => {
-      retrying = undefined
-      void flush()
-    }, RETRY_MS)
-    retrying.unref?.()
-  }
-  const releaseLater = (key: string, token: string) => {
-    unreleased.set(token, { key, until: Date.now() + leaseMs })
-    void flush()
-  }
+  // Completions and releases PostgreSQL did not take yet, retried until it does.
+  const unsettled = createUnsettledWrites({
+    complete: (key) => timed(completeRow(db, names, key), 'a completion'),
+    release: (key, token) => timed(releaseRow(db, names, key, token), 'a release'),
+  })
+  const releaseLater = (key: string, token: string) =>
+    unsettled.release(key, token, Date.now() + leaseMs)
+  let lastCleanup = Number.NEGATIVE_INFINITY
   const cleanup = () => timed(deleteExpired(db, names, retentionMs, CLEANUP_BATCH), 'the cleanup')
 
   return {
     async claim(key) {
-      if (unsaved.has(key)) return 'done'
+      if (unsettled.completing(key)) return 'done'
       if (Date.now() - lastCleanup >= cleanupIntervalMs) {
         lastCleanup = Date.now()
         cleanup().catch(() => {
@@ -169,8 +135,7 @@ export function createPostgresDedupeStore(
       try {
         await timed(completeRow(db, names, key), 'a completion')
       } catch (error) {
-        unsaved.add(key)
-        retrySoon()
+        unsettled.complete(key)
         throw error
       }
     },

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ClaimResult, DedupeStore } from '@inkless-webhooks/core'
-import { positiveOption, withDeadline } from '@inkless-webhooks/core/adapter'
+import { createUnsettledWrites, positiveOption, withDeadline } from '@inkless-webhooks/core/adapter'
 
 /** The part of an ioredis client (single node, Cluster or Sentinel) the store uses. */
 export interface RedisLike {
@@ -38,7 +38,6 @@ export interface RedisDedupeStoreOptions {
 
 const PROCESSING = 'processing:'
 const DONE = 'done'
-const RETRY_MS = 250
 
 // Deletes the claim only if it is still ours: after a processing TTL expiry another
 // instance may hold the key now.
@@ -62,17 +61,6 @@ export function redisDedupeStore(
   })
   // Claims this process holds, so release only deletes its own.
   const tokens = new Map<string, string>()
-  // Writes nobody waits for any more, retried until Redis takes them. Processed deliveries
-  // Redis could not record answer 'done' from here meanwhile and are written well before a
-  // claim could expire elsewhere (keep processingTtlSeconds above the longest outage you
-  // expect to ride out).
-  const unsaved = new Set<string>()
-  // Claims of ours that nobody will settle, by token: until deleted, every retry of their
-  // delivery would get 409. Dropped once they have expired anyway.
-  const unreleased = new Map<string, { key: string; until: number }>()
-  let retrying: ReturnType<typeof setTimeout> | undefined
-  let flushing = false
-
   // ioredis queues commands while disconnected; without a deadline a Redis outage would
   // hang the request instead of answering 503.
   const deadline = <T>(work: Promise<T>): Promise<T> =>
@@ -82,40 +70,17 @@ export function redisDedupeStore(
   const releaseClaim = (key: string, token: string) =>
     deadline(client.eval(RELEASE_IF_OURS, 1, prefix + key, token))
 
-  const flush = async () => {
-    if (flushing) return
-    flushing = true
-    try {
-      for (const key of unsaved) {
-        await markDone(key)
-        unsaved.delete(key)
-      }
-      for (const [token, { key, until }] of unreleased) {
-        if (Date.now() < until) await releaseClaim(key, token)
-        unreleased.delete(token)
-      }
-    } catch {
-      // Redis is still away: the rest waits for the next attempt.
-    }
-    flushing = false
-    if (unsaved.size > 0 || unreleased.size > 0) retrySoon()
-  }
-  const retrySoon = () => {
-    if (retrying) return
-    retrying = setTimeout(() => {
-      retrying = undefined
-      void flush()
-    }, RETRY_MS)
-    retrying.unref?.()
-  }
-  const releaseLater = (key: string, token: string) => {
-    unreleased.set(token, { key, until: Date.now() + processingTtlMs })
-    void flush()
-  }
+  // Writes nobody waits for any more, retried until Redis takes them. Processed deliveries
+  // Redis could not record answer 'done' from here meanwhile and are written well before a
+  // claim could expire elsewhere (keep processingTtlSeconds above the longest outage you
+  // expect to ride out). Claims of ours nobody will settle are deleted once Redis answers.
+  const unsettled = createUnsettledWrites({ complete: markDone, release: releaseClaim })
+  const releaseLater = (key: string, token: string) =>
+    unsettled.release(key, token, Date.now() + processingTtlMs)
 
   return {
     async claim(key) {
-      if (unsaved.has(key)) return 'done'
+      if (unsettled.completing(key)) return 'done'
       const token = `${PROCESSING}${randomUUID()}`
       // One round trip: set the claim if absent, and get what was there if not.
       const setting = client.call('SET', prefix + key, token, 'NX', 'PX', processingTtlMs, 'GET')
@@ -147,8 +112,7 @@ export function redisDedupeStore(
       try {
         await markDone(key)
       } catch (error) {
-        unsaved.add(key)
-        retrySoon()
+        unsettled.complete(key)
         throw error
       }
     },

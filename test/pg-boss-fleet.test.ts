@@ -57,7 +57,9 @@ const twice = (workers: readonly FixtureProcess[]) => {
     .map((l) => l.split(' ')[2] as string)
 }
 
-describe('queue mode on PostgreSQL across processes', { timeout: 120_000 }, () => {
+describe('queue mode on PostgreSQL across processes', {
+  timeout: STRESS ? 240_000 : 120_000,
+}, () => {
   it(`${STRESS ? '5,000' : '500'} shuffled deliveries, 20% duplicates, to node and fastify receivers, two workers: each event processed once, every answer 200`, async () => {
     const f = await fleet(postgres)
     const { bodies, unique } = plan(ENVELOPES)
@@ -80,7 +82,9 @@ describe('queue mode on PostgreSQL across processes', { timeout: 120_000 }, () =
   it('a worker SIGKILLed mid-run: every event processed; only jobs it held run twice', async () => {
     // The minimum heartbeat pg-boss takes: the survivor's supervisor takes the killed
     // worker's jobs back about 10 s after its last heartbeat.
-    const f = await fleet(postgres, { HANDLER_MS: '300', HEARTBEAT_MS: '10000' })
+    // 8 loops × batches of 4: 32 jobs at once, so the survivor alone gets through the plan
+    // of 300 ms handlers in time at full size too.
+    const f = await fleet(postgres, { HANDLER_MS: '300', HEARTBEAT_MS: '10000', LOOPS: '8' })
     const { bodies, unique } = plan(FAULT_ENVELOPES)
     const sending = deliverAll(bodies, f.urls, { concurrency: 64 })
     const [doomed, survivor] = f.workers
@@ -96,7 +100,7 @@ describe('queue mode on PostgreSQL across processes', { timeout: 120_000 }, () =
     const held = new Set(doomed.said('start'))
     expect([...(await sending).keys()]).toEqual([200])
     await vi.waitFor(() => expect(f.handled().size).toBe(unique), {
-      timeout: 60_000,
+      timeout: Math.max(60_000, ((unique * 300) / 32) * 2),
       interval: 100,
     })
 
@@ -105,7 +109,7 @@ describe('queue mode on PostgreSQL across processes', { timeout: 120_000 }, () =
     // Every re-run is of a job the killed worker had taken, and no more than it held at once
     // (a batch whose handlers returned but whose completion it had not committed yet).
     expect(restarted.size).toBeGreaterThan(0)
-    expect(restarted.size).toBeLessThanOrEqual(HELD)
+    expect(restarted.size).toBeLessThanOrEqual(32)
     expect([...restarted].filter((id) => !held.has(id))).toEqual([])
     expect(twice(f.workers).filter((id) => !held.has(id))).toEqual([])
     expect(Math.max(...f.handled().values())).toBeLessThanOrEqual(2)

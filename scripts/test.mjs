@@ -78,6 +78,12 @@ await check('lint (biome)', ...pnpm('exec', 'biome', 'check', '.'))
 const built = await check('build', 'node', ['scripts/build.mjs'])
 if (built) {
   await check('API reports (api-extractor)', ...pnpm('run', 'api:check'))
+  // vitest strips types without checking them: tsc checks every test file and helper.
+  await check('types: root tests (tsc -p test)', ...pnpm('exec', 'tsc', '-p', 'test'))
+  await check(
+    "types: core's sources and tests (tsc -p packages/core)",
+    ...pnpm('exec', 'tsc', '-p', 'packages/core', '--noEmit'),
+  )
   await check(
     'API reference: every export documented (typedoc)',
     ...pnpm('exec', 'typedoc', '--emit', 'none'),

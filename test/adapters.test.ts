@@ -34,7 +34,10 @@ async function listen(listener: RequestListener): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-const options = (extra: InklessWebhooksOptions = {}) => ({ secret: SECRET, ...extra })
+// Core's options and an adapter's own (`path`), as each adapter takes them.
+const options = <T extends InklessWebhooksOptions & { path?: string }>(
+  extra: T = {} as T,
+): T & { secret: string } => ({ secret: SECRET, ...extra })
 const postEvent = (url: string, body = eventBody()) => send(url, { body, headers: signed(body) })
 
 describe.each([
@@ -74,7 +77,7 @@ describe.each([
       () =>
         make.json({
           verify: (req, _res, buf) => {
-            ;(req as { rawBody?: Buffer }).rawBody = buf
+            ;(req as unknown as { rawBody?: Buffer }).rawBody = buf
           },
         }),
     ],
@@ -167,7 +170,7 @@ describe('fastify', () => {
     await app.register(fastifyDefault, options({ path: '/a', onEvent: first }))
     await app.register(fastifyWebhooks, options({ path: '/b', onEvent: second }))
     const later = vi.fn()
-    app.inklessWebhooks.on('document_signed', later)
+    app.inklessWebhooks?.on('document_signed', later)
     await app.listen({ port: 0, host: '127.0.0.1' })
     servers.push(app.server)
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`

@@ -81,7 +81,7 @@ async function failedSet() {
 describe('replayFailedJobs', () => {
   it('by event, tenant, id and time; dryRun changes nothing; replayed jobs run again with their full attempts', async () => {
     const { queue, crm, ran, ids, between } = await failedSet()
-    const idsOf = (jobs: { id: string }[]) => jobs.map((j) => j.id).sort()
+    const idsOf = (jobs: { id?: string | undefined }[]) => jobs.map((j) => j.id).sort()
 
     const listed = await replayFailedJobs(queue, {
       event: 'document_complete',

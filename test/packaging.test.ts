@@ -63,7 +63,7 @@ function examples(readme: string): { code: string; prints: string }[] {
       ? [
           {
             code: block.lang === 'ts' ? compile(block.code) : block.code,
-            prints: blocks[i + 1]?.lang === 'text' ? blocks[i + 1].code : '',
+            prints: blocks[i + 1]?.lang === 'text' ? (blocks[i + 1]?.code ?? '') : '',
           },
         ]
       : [],

@@ -134,7 +134,7 @@ async function startWorkerd(entry: string, options: Partial<MiniflareOptions>): 
     host: '127.0.0.1',
     port: 0,
     compatibilityDate: '2025-09-01',
-    handleStructuredLogs: ({ message }) => void output.push(message),
+    handleStructuredLogs: ({ message }: { message: string }) => void output.push(message),
     ...options,
   } as MiniflareOptions)
   const url = (await mf.ready).href

@@ -203,7 +203,9 @@ export const targets: readonly Target[] = [
       await app.register(fastifyWebhooks, { path: '/webhook', ...options })
       app.post('/other', async (request) => ({ received: request.body }))
       await app.listen({ port: 0, host: '127.0.0.1' })
-      return running(app.server, app.inklessWebhooks, () => app.close())
+      const webhooks = app.inklessWebhooks
+      if (webhooks === undefined) throw new Error('the plugin did not decorate the app')
+      return running(app.server, webhooks, () => app.close())
     },
   },
   {

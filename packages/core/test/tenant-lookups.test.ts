@@ -14,7 +14,11 @@ import { eventBody, platforms, SECRET, signedHeaders } from './helpers.js'
 const tenantHeader = (request: InklessRequest) =>
   (request.headers as Record<string, string | undefined>)['x-tenant']
 
-const named = (tenant: string, body = eventBody(), headers = signedHeaders(body)) => ({
+const named = (
+  tenant: string,
+  body = eventBody(),
+  headers: Record<string, string> = signedHeaders(body),
+) => ({
   method: 'POST',
   url: '/webhook',
   headers: { ...headers, 'x-tenant': tenant },

@@ -21,9 +21,10 @@ describe('examples/postgres/pg.js without DATABASE_URL', () => {
 
 describe('PGlite in this process', () => {
   let pglite: PGlite
+  // Seconds alone; far more beside the rest of the suite on two cores.
   beforeAll(async () => {
     pglite = await PGlite.create()
-  })
+  }, 120_000)
   afterAll(() => pglite.close())
 
   postgresStoreContract(

@@ -196,6 +196,25 @@ describe('fastify', () => {
     expect(onEvent).toHaveBeenCalledTimes(1)
   })
 
+  it('refuses core options beside an instance instead of ignoring them', async () => {
+    const webhooks = createInklessWebhooks(options())
+    const app = Fastify()
+    await expect(
+      app.register(fastifyWebhooks, {
+        path: '/webhook',
+        webhooks,
+        maxBodyBytes: 10,
+        onDocumentSigned: () => {},
+      }),
+    ).rejects.toThrow(
+      /^inkless-webhooks: maxBodyBytes, onDocumentSigned beside `webhooks` would be ignored/,
+    )
+    // Fastify's own register options are fine beside it.
+    const other = Fastify()
+    await other.register(fastifyWebhooks, { path: '/webhook', webhooks, prefix: '/api' })
+    expect(other.inklessWebhooks).toBe(webhooks)
+  })
+
   it('needs a path', async () => {
     const app = Fastify()
     app.register(fastifyWebhooks, options() as never)

@@ -59,9 +59,16 @@ export function parseJson(rawBody: RawBody): unknown {
  */
 export const HANDSHAKE_MAX_BYTES = 1024
 
-/** Whether `rawBody` is small enough to be a handshake (a string: by its length). */
-export const mayBeHandshake = (rawBody: RawBody) =>
-  (typeof rawBody === 'string' ? rawBody.length : rawBody.byteLength) <= HANDSHAKE_MAX_BYTES
+const encoder = new TextEncoder()
+
+/** Whether `rawBody` is small enough to be a handshake: at most 1 KiB of UTF-8 bytes. */
+export function mayBeHandshake(rawBody: RawBody): boolean {
+  if (typeof rawBody !== 'string') return rawBody.byteLength <= HANDSHAKE_MAX_BYTES
+  // A UTF-16 unit is 1 to 3 UTF-8 bytes: encode only when the length cannot tell.
+  if (rawBody.length > HANDSHAKE_MAX_BYTES) return false
+  if (rawBody.length * 3 <= HANDSHAKE_MAX_BYTES) return true
+  return encoder.encode(rawBody).byteLength <= HANDSHAKE_MAX_BYTES
+}
 
 /**
  * The handshake rule: a JSON object with a string `verification_secret` and no `event`

@@ -100,9 +100,14 @@ export function createReporter<E extends Error = InklessError>({
         },
         error.message,
       )
+    } catch {
+      // A throwing logger must not turn into an unhandled rejection, change the answer, or
+      // keep the report from onError.
+    }
+    try {
       onError?.(error, context)
     } catch {
-      // A throwing logger or onError must not turn into an unhandled rejection or change the answer.
+      // Nor a throwing onError.
     }
   }
 }

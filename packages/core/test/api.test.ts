@@ -282,7 +282,7 @@ describe('options', () => {
 describe('Node.js streams as the body', () => {
   const w = () => createInklessWebhooks({ secret: SECRET, maxBodyBytes: 100, onError: () => {} })
 
-  it('are read through their data events', async () => {
+  it('are read to maxBodyBytes whether written in pieces or a Readable: 413 past it', async () => {
     const body = eventBody()
     const stream = new PassThrough()
     const answer = w().handle({ ...post(body), rawBody: stream })
@@ -449,5 +449,30 @@ describe('shared option checks and deadlines (the adapter seam)', () => {
     await expect(
       withDeadline(Promise.reject(new Error('down')), 1000, () => new Error('late')),
     ).rejects.toThrow('down')
+  })
+})
+
+describe('reports', () => {
+  it('reach onError even when the logger throws', async () => {
+    const onError = vi.fn()
+    const logger = {
+      error: () => {
+        throw new Error('logger down')
+      },
+      warn: () => {
+        throw new Error('logger down')
+      },
+    }
+    const w = createInklessWebhooks({
+      secret: SECRET,
+      logger,
+      onError,
+      onDocumentSigned: () => {
+        throw new Error('handler')
+      },
+    })
+    expect((await w.handle(post(eventBody()))).status).toBe(500)
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'handler_failed' })
   })
 })

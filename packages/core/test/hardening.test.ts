@@ -25,7 +25,7 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
     expect(onEvent).not.toHaveBeenCalled()
   })
 
-  it('signed deep JSON is a 400', async () => {
+  it('signed deep JSON: 6,000 levels of objects parse (200), 45,000 levels is a 400, never a crash', async () => {
     const w = createInklessWebhooks({ secret: SECRET, onError: vi.fn() })
     const body = deepObject(6000)
     expect((await w.handle(post(body))).status).toBe(200)
@@ -98,7 +98,14 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
     const big = JSON.stringify({ verification_secret: 'vs', pad: 'x'.repeat(1100) })
     expect((await w.handle(post(big, {}))).status).toBe(401)
     expect((await w.handle(post(big))).status).toBe(400)
+    // Counted in bytes, not UTF-16 units: 600 'é' are 600 units but 1,200 bytes.
+    const wide = JSON.stringify({ verification_secret: 'vs', pad: 'é'.repeat(600) })
+    expect(wide.length).toBeLessThan(1024)
+    expect((await w.handle(post(wide, {}))).status).toBe(401)
     expect(onVerification).not.toHaveBeenCalled()
+    // A handshake just under the limit in bytes still is one.
+    const small = JSON.stringify({ verification_secret: 'vs', pad: 'é'.repeat(450) })
+    expect((await w.handle(post(small, {}))).status).toBe(200)
   })
 
   it('onVerification is told whether the handshake was signed', async () => {

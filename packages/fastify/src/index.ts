@@ -40,6 +40,9 @@ type WithPaths = FastifyInstance & { [registeredPaths]?: Set<string> }
 // by core from the raw stream.
 const FASTIFY_FIX = 'Do not add a content-type parser inside the inkless-webhooks plugin context.'
 
+// What fastify's register() itself reads from a plugin's options.
+const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
+
 const plugin: FastifyPluginAsync<InklessFastifyOptions> = async (app, options) => {
   const { path, webhooks: given, ...coreOptions } = options
   if (typeof path !== 'string' || !path.startsWith('/')) {
@@ -50,6 +53,13 @@ const plugin: FastifyPluginAsync<InklessFastifyOptions> = async (app, options) =
   const paths = root[registeredPaths]
   if (paths.has(path)) {
     throw new Error(`inkless-webhooks: already registered on "${path}"; register it once per path`)
+  }
+  // Beside an instance, core options would be silently ignored: refuse them.
+  const ignored = Object.keys(coreOptions).filter((key) => !REGISTER_OPTIONS.has(key))
+  if (given && ignored.length > 0) {
+    throw new TypeError(
+      `inkless-webhooks: ${ignored.join(', ')} beside \`webhooks\` would be ignored: pass them to createInklessWebhooks() for that instance instead.`,
+    )
   }
   paths.add(path)
   const webhooks = given ?? createInklessWebhooks(coreOptions)

@@ -8,7 +8,7 @@
 // queue worker), not for applications. An adapter turns its framework's request into an
 // `InklessRequest` and writes the `InklessResponse` back; every rule lives in core.
 import type { InklessWebhooksOptions } from './options.js'
-import { type InklessWebhooks, isInklessWebhooks } from './webhooks.js'
+import { type AnyInklessWebhooks, type InklessWebhooks, isInklessWebhooks } from './webhooks.js'
 
 export { type BodySource, type ConsumedBody, consumedBody, wholeBody } from './body.js'
 export { type PositiveOptionRule, positiveOption, withDeadline } from './checks.js'
@@ -36,7 +36,7 @@ export {
  * adapter's options.
  */
 export function splitAdapterOptions<A extends object>(
-  optionsOrInstance: (InklessWebhooksOptions & A) | InklessWebhooks | undefined,
+  optionsOrInstance: (InklessWebhooksOptions & A) | AnyInklessWebhooks | undefined,
   adapterOptions: A | undefined,
   adapterKeys: readonly (keyof A & string)[],
   create: (options: InklessWebhooksOptions) => InklessWebhooks,

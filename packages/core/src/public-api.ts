@@ -59,4 +59,9 @@ export type {
   OtelTracerProvider,
   TelemetryOption,
 } from './telemetry.js'
-export { type BodyLimits, type InklessWebhooks, isInklessWebhooks } from './webhooks.js'
+export {
+  type AnyInklessWebhooks,
+  type BodyLimits,
+  type InklessWebhooks,
+  isInklessWebhooks,
+} from './webhooks.js'

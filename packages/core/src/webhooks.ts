@@ -24,6 +24,14 @@ export interface InklessWebhooks<Extras extends object = object>
   readonly limits: BodyLimits
 }
 
+/**
+ * Any instance, whatever its dedupe store adds to the listeners' context: what the adapters
+ * accept. `InklessWebhooks<Extras>` is not assignable to `InklessWebhooks` (its listeners
+ * take a wider context), and an adapter only calls `handle`, `idle` and `limits`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: `any` is the one argument every Extras is assignable to.
+export type AnyInklessWebhooks = InklessWebhooks<any>
+
 /** How much body a request may send, and how fast: `maxBodyBytes` and `bodyTimeoutMs`. */
 export interface BodyLimits {
   /** Largest body read, in bytes. */

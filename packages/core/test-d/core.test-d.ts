@@ -1,4 +1,5 @@
 import {
+  type AnyInklessWebhooks,
   type BodyLimits,
   type BodySource,
   type CallbackName,
@@ -396,3 +397,11 @@ expectError(constructEvent('{}', 'sig'))
 expectError(constructEvent('{}', 'sig', 'whsec_x', { toleranceSeconds: '300' }))
 const constructOptions: ConstructEventOptions = { now: () => 0 }
 expectAssignable<ConstructEventOptions>(constructOptions)
+
+// A store that adds to the listeners' context makes an instance that is not an
+// `InklessWebhooks` (its listeners need the extras); every one is an `AnyInklessWebhooks`,
+// what the adapters accept.
+declare const withStoreContext: InklessWebhooks<{ db: { query(sql: string): Promise<unknown> } }>
+expectNotAssignable<InklessWebhooks>(withStoreContext)
+expectAssignable<AnyInklessWebhooks>(withStoreContext)
+expectAssignable<AnyInklessWebhooks>(createInklessWebhooks())

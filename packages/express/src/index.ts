@@ -4,8 +4,8 @@
  * @module @inkless-webhooks/express
  */
 import {
+  type AnyInklessWebhooks,
   createInklessWebhooks,
-  type InklessWebhooks,
   type InklessWebhooksOptions,
 } from '@inkless-webhooks/core'
 import { splitAdapterOptions } from '@inkless-webhooks/core/adapter'
@@ -35,7 +35,7 @@ function fixFor(): string {
  * the raw bytes) and after any parser that keeps them in `req.rawBody`.
  */
 export function inklessWebhooks(
-  optionsOrInstance: InklessWebhooksOptions | InklessWebhooks = {},
+  optionsOrInstance: InklessWebhooksOptions | AnyInklessWebhooks = {},
 ): InklessExpressMiddleware {
   const { webhooks } = splitAdapterOptions(optionsOrInstance, undefined, [], createInklessWebhooks)
   return createNodeMiddleware(webhooks, {

@@ -45,3 +45,8 @@ expectError(inklessWebhooks({ secret: 's', onDocumentSigned: (e: { event: 'link_
 // Express mounts by route: the adapter has no `path` option.
 expectError(inklessWebhooks({ secret: 's', path: '/webhook' }))
 expectError(inklessWebhooks({ secret: 42 }))
+
+// An instance whose dedupe store adds to the listeners' context (createPostgresTransactionalStore adds
+// `db`): accepted like any other.
+declare const withStoreContext: InklessWebhooks<{ db: { query(sql: string): Promise<unknown> } }>
+expectType<InklessExpressMiddleware>(inklessWebhooks(withStoreContext))

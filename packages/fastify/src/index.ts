@@ -5,6 +5,7 @@
  * @module @inkless-webhooks/fastify
  */
 import {
+  type AnyInklessWebhooks,
   createInklessWebhooks,
   type InklessWebhooks,
   type InklessWebhooksOptions,
@@ -18,7 +19,7 @@ export interface InklessFastifyOptions extends InklessWebhooksOptions {
   /** The webhook route. Every method is routed here so that non-POST gets 405. */
   path: string
   /** Serve an existing core instance instead of creating one from these options. */
-  webhooks?: InklessWebhooks
+  webhooks?: AnyInklessWebhooks
 }
 
 declare module 'fastify' {

@@ -63,3 +63,8 @@ expectError(app.register(fastifyDefault, { secret: 's' }))
 expectError(app.register(inklessWebhooks, { path: 42, secret: 's' }))
 expectError(app.register(inklessWebhooks, { path: '/webhook', respond: 'later' }))
 expectError(app.register(inklessWebhooks, { path: '/webhook', webhooks: {} }))
+
+// An instance whose dedupe store adds to the listeners' context (createPostgresTransactionalStore adds
+// `db`): accepted like any other.
+declare const withStoreContext: InklessWebhooks<{ db: { query(sql: string): Promise<unknown> } }>
+await app.register(inklessWebhooks, { path: '/webhook', webhooks: withStoreContext })

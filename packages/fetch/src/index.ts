@@ -5,6 +5,7 @@
  * @module @inkless-webhooks/fetch
  */
 import {
+  type AnyInklessWebhooks,
   createInklessWebhooks,
   type InklessWebhooks,
   type InklessWebhooksOptions,
@@ -115,7 +116,7 @@ function waitUntilOf(context: FetchContext | undefined) {
  * `app.post('/webhook', inklessWebhooks({ onEnvelopeComplete }))`.
  */
 export function inklessWebhooks(
-  optionsOrInstance: InklessFetchOptions | InklessWebhooks = {},
+  optionsOrInstance: InklessFetchOptions | AnyInklessWebhooks = {},
   adapterOptions?: FetchAdapterOptions,
 ): InklessFetchHandler {
   const { webhooks, adapter } = splitAdapterOptions<FetchAdapterOptions>(

@@ -47,3 +47,8 @@ inklessWebhooks({ secret: 's', respond: 'immediately', waitUntil: (p: Promise<un
 expectError(inklessWebhooks({ secret: 's', onEnvelopeCompleted: () => {} }))
 expectError(inklessWebhooks({ secret: 's', waitUntil: 'later' }))
 expectError(POST('https://example.test/webhook'))
+
+// An instance whose dedupe store adds to the listeners' context (createPostgresTransactionalStore adds
+// `db`): accepted like any other.
+declare const withStoreContext: InklessWebhooks<{ db: { query(sql: string): Promise<unknown> } }>
+expectType<InklessFetchHandler>(inklessWebhooks(withStoreContext))

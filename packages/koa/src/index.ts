@@ -4,6 +4,7 @@
  * @module @inkless-webhooks/koa
  */
 import {
+  type AnyInklessWebhooks,
   createInklessWebhooks,
   type InklessWebhooks,
   type InklessWebhooksOptions,
@@ -35,7 +36,7 @@ const KOA_FIX =
  * or `router.post('/webhook', inklessWebhooks({ secret, … }))`.
  */
 export function inklessWebhooks(
-  optionsOrInstance: InklessKoaOptions | InklessWebhooks = {},
+  optionsOrInstance: InklessKoaOptions | AnyInklessWebhooks = {},
   adapterOptions?: KoaAdapterOptions,
 ): InklessKoaMiddleware {
   const { webhooks, adapter } = splitAdapterOptions<KoaAdapterOptions>(

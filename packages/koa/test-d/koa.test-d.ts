@@ -55,3 +55,8 @@ expectError(inklessWebhooks({ secret, onDocumentCompleted: () => {} }))
 expectError(inklessWebhooks({ secret, onDocumentSigned: (e: { event: 'link_viewed' }) => e }))
 expectError(inklessWebhooks({ secret, path: ['/webhook'] }))
 expectError(inklessWebhooks({ secret: 42 }))
+
+// An instance whose dedupe store adds to the listeners' context (createPostgresTransactionalStore adds
+// `db`): accepted like any other.
+declare const withStoreContext: InklessWebhooks<{ db: { query(sql: string): Promise<unknown> } }>
+expectType<InklessKoaMiddleware>(inklessWebhooks(withStoreContext, { path: '/webhook' }))

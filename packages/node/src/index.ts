@@ -4,8 +4,8 @@
  * @module @inkless-webhooks/node
  */
 import {
+  type AnyInklessWebhooks,
   createInklessWebhooks,
-  type InklessWebhooks,
   type InklessWebhooksOptions,
 } from '@inkless-webhooks/core'
 import { splitAdapterOptions } from '@inkless-webhooks/core/adapter'
@@ -30,7 +30,7 @@ const NODE_FIX =
  * existing core instance: `inklessWebhooks(instance, { path: '/webhook' })`.
  */
 export function inklessWebhooks(
-  optionsOrInstance: InklessNodeOptions | InklessWebhooks = {},
+  optionsOrInstance: InklessNodeOptions | AnyInklessWebhooks = {},
   adapterOptions?: NodeAdapterOptions,
 ): InklessNodeMiddleware {
   const { webhooks, adapter } = splitAdapterOptions<NodeAdapterOptions>(

@@ -79,3 +79,8 @@ declare const answer: InklessResponse
 lingerIfUnread(lingering, answer, webhook.webhooks.limits)
 lingerIfUnread(lingering, answer)
 expectError(lingerIfUnread(lingering, answer, { maxBodyBytes: 1 }))
+
+// An instance whose dedupe store adds to the listeners' context (createPostgresTransactionalStore adds
+// `db`): accepted like any other.
+declare const withStoreContext: InklessWebhooks<{ db: { query(sql: string): Promise<unknown> } }>
+expectType<InklessNodeMiddleware>(inklessWebhooks(withStoreContext, { path: '/webhook' }))

@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
-import { redisDedupeStore } from '@inkless-webhooks/redis'
+import { type RedisLike, redisDedupeStore } from '@inkless-webhooks/redis'
 import { planEnvelopes, sendWebhook } from '@inkless-webhooks/testing'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
@@ -131,6 +131,35 @@ describe('redisDedupeStore against a real Redis', () => {
     })
     expect((await processing.handle(delivery)).status).toBe(200)
     expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+
+  it('a Redis older than 7.0 is named in the error of every claim (503), before any SET', async () => {
+    const real = await connected()
+    const sent: string[] = []
+    // The real server, answering INFO as Redis 6.2 does: the store must refuse to claim on it.
+    const redis62: RedisLike = {
+      call: async (command, ...args) => {
+        sent.push(command)
+        const reply = await real.call(command, ...args)
+        return command === 'INFO'
+          ? String(reply).replace(/redis_version:[\d.]+/, 'redis_version:6.2.14')
+          : reply
+      },
+      eval: (...args) => real.eval(...args),
+    }
+    const onError = vi.fn()
+    const w = createInklessWebhooks({ secret: SECRET, onError, dedupe: redisDedupeStore(redis62) })
+    const body = eventBody()
+    const delivery = { method: 'POST', headers: signed(body), rawBody: body }
+    expect((await w.handle(delivery)).status).toBe(503)
+    expect((await w.handle(delivery)).status).toBe(503)
+    expect(onError.mock.calls[0]?.[0].cause.message).toMatch(
+      /this Redis is 6\.2; the dedupe store needs Redis 7\.0 or later/,
+    )
+    expect(sent).toEqual(['INFO'])
+    // The real 7.x server passes the check.
+    const ok = createInklessWebhooks({ secret: SECRET, dedupe: redisDedupeStore(real) })
+    expect((await ok.handle(delivery)).status).toBe(200)
   })
 
   it('keys default to the versioned prefix inkless:webhook:v2:', async () => {

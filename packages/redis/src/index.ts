@@ -78,9 +78,31 @@ export function redisDedupeStore(
   const releaseLater = (key: string, token: string) =>
     unsettled.release(key, token, Date.now() + processingTtlMs)
 
+  // `SET … NX PX … GET` needs Redis 7.0: on 6.2 every claim would fail with a syntax error.
+  // Checked at the first claim, once it gets an answer.
+  let versionChecked: Promise<void> | undefined
+  const checkVersion = () => {
+    versionChecked ??= deadline(client.call('INFO', 'server')).then(
+      (info) => {
+        const version = /redis_version:(\d+)\.(\d+)/.exec(String(info))
+        if (version !== null && Number(version[1]) < 7) {
+          throw new Error(
+            `inkless-webhooks: this Redis is ${version[1]}.${version[2]}; the dedupe store needs Redis 7.0 or later (it claims with SET … NX PX … GET).`,
+          )
+        }
+      },
+      (error: unknown) => {
+        versionChecked = undefined
+        throw error
+      },
+    )
+    return versionChecked
+  }
+
   return {
     async claim(key) {
       if (unsettled.completing(key)) return 'done'
+      await checkVersion()
       const token = `${PROCESSING}${randomUUID()}`
       // One round trip: set the claim if absent, and get what was there if not.
       const setting = client.call('SET', prefix + key, token, 'NX', 'PX', processingTtlMs, 'GET')

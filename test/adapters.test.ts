@@ -53,6 +53,20 @@ describe.each([
     expect(onEvent).toHaveBeenCalledTimes(1)
   })
 
+  it('app.use(inklessWebhooks(instance, { path })): the webhook there, other paths to next', async () => {
+    const onEvent = vi.fn()
+    const app = make()
+    app.use(expressWebhooks(createInklessWebhooks(options({ onEvent })), { path: '/webhook' }))
+    app.post('/other', (_req, res) => {
+      res.send('next')
+    })
+    const base = await listen(app)
+    expect((await postEvent(`${base}/webhook`)).status).toBe(200)
+    const other = await postEvent(`${base}/other`)
+    expect([other.status, other.body]).toEqual([200, 'next'])
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+
   it('after express.json(): 500 naming the fix, reported once, never 401, never a hang', async () => {
     const onError = vi.fn()
     const onEvent = vi.fn()

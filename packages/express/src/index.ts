@@ -11,6 +11,18 @@ import {
 import { splitAdapterOptions } from '@inkless-webhooks/core/adapter'
 import { createNodeMiddleware, type InklessNodeMiddleware } from '@inkless-webhooks/node/adapter'
 
+/** What the Express adapter adds to core's options, as every adapter takes them. */
+export interface ExpressAdapterOptions {
+  /**
+   * Only this path is the webhook; other requests go on to `next`. Not needed when mounted
+   * on a route (`app.post('/webhook', …)`).
+   */
+  path?: string
+}
+
+/** Core's options and `path`, in one object. */
+export type InklessExpressOptions = InklessWebhooksOptions & ExpressAdapterOptions
+
 /** Express middleware, with the core instance as `.webhooks`. */
 export type InklessExpressMiddleware = InklessNodeMiddleware
 
@@ -35,10 +47,17 @@ function fixFor(): string {
  * the raw bytes) and after any parser that keeps them in `req.rawBody`.
  */
 export function inklessWebhooks(
-  optionsOrInstance: InklessWebhooksOptions | AnyInklessWebhooks = {},
+  optionsOrInstance: InklessExpressOptions | AnyInklessWebhooks = {},
+  adapterOptions?: ExpressAdapterOptions,
 ): InklessExpressMiddleware {
-  const { webhooks } = splitAdapterOptions(optionsOrInstance, undefined, [], createInklessWebhooks)
+  const { webhooks, adapter } = splitAdapterOptions<ExpressAdapterOptions>(
+    optionsOrInstance,
+    adapterOptions,
+    ['path'],
+    createInklessWebhooks,
+  )
   return createNodeMiddleware(webhooks, {
+    path: adapter.path,
     fix: fixFor,
     kept: (req) => {
       const { rawBody, body } = req as { rawBody?: unknown; body?: unknown }

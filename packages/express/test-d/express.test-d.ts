@@ -1,5 +1,9 @@
 import { createInklessWebhooks, type InklessWebhooks } from '@inkless-webhooks/core'
-import { type InklessExpressMiddleware, inklessWebhooks } from '@inkless-webhooks/express'
+import {
+  type ExpressAdapterOptions,
+  type InklessExpressMiddleware,
+  inklessWebhooks,
+} from '@inkless-webhooks/express'
 import express, { type RequestHandler, Router } from 'express'
 import { expectAssignable, expectError, expectType } from 'tsd'
 
@@ -42,11 +46,16 @@ expectType<InklessWebhooks>(inklessWebhooks(instance).webhooks)
 
 expectError(inklessWebhooks({ secret: 's', onDocumentCompleted: () => {} }))
 expectError(inklessWebhooks({ secret: 's', onDocumentSigned: (e: { event: 'link_viewed' }) => e }))
-// Express mounts by route: the adapter has no `path` option.
-expectError(inklessWebhooks({ secret: 's', path: '/webhook' }))
 expectError(inklessWebhooks({ secret: 42 }))
 
 // An instance whose dedupe store adds to the listeners' context (createPostgresTransactionalStore adds
 // `db`): accepted like any other.
 declare const withStoreContext: InklessWebhooks<{ db: { query(sql: string): Promise<unknown> } }>
 expectType<InklessExpressMiddleware>(inklessWebhooks(withStoreContext))
+
+// The shape of every adapter: (optionsOrInstance, adapterOptions).
+app.use(inklessWebhooks(instance, { path: '/webhook' }))
+app.use(inklessWebhooks({ secret: 's', path: '/webhook' }))
+expectError(inklessWebhooks(instance, { path: 42 }))
+expectError(inklessWebhooks(instance, { secret: 's' }))
+expectAssignable<ExpressAdapterOptions>({ path: '/webhook' })

@@ -42,8 +42,11 @@ export interface BodyLimits {
 
 const instanceBrand = Symbol.for('inkless-webhooks.instance')
 
-/** True for an instance made by `createInklessWebhooks` (of any copy of core). */
-export const isInklessWebhooks = (value: unknown): value is InklessWebhooks =>
+/**
+ * True for an instance made by `createInklessWebhooks` (of any copy of core, with any
+ * store: so the narrowed type is {@link AnyInklessWebhooks}).
+ */
+export const isInklessWebhooks = (value: unknown): value is AnyInklessWebhooks =>
   typeof value === 'object' && value !== null && instanceBrand in value
 
 /** Builds `createInklessWebhooks` over a platform's crypto (see index.ts, web.ts). */

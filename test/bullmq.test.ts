@@ -1,6 +1,7 @@
 // Queue mode in one process, against a real redis-server and real BullMQ: what the receiver
 // answers and stores, and what the worker runs, retries, keeps and gives up on.
 import {
+  createInklessQueue,
   createInklessWorker,
   type InklessJobData,
   type InklessQueueOptions,
@@ -184,6 +185,17 @@ describe('receiver: inklessQueue', () => {
     expect(() => inklessQueue(queue, { attempts: 0 })).toThrow(
       /attempts must be a positive integer/,
     )
+  })
+
+  it('createInklessQueue keeps completed jobs dedupeWindowMs (whole seconds for BullMQ); the old names still work', async () => {
+    expect(inklessQueue).toBe(createInklessQueue)
+    const queue = queueOn(nextName())
+    const a = eventBody('link_viewed')
+    const b = eventBody('document_signed')
+    await receiver({ dedupeWindowMs: 3_600_000 }, queue).deliver(a)
+    await receiver({ dedupeWindowSeconds: 60 }, queue).deliver(b)
+    expect((await stateOf(queue, a))?.opts.removeOnComplete).toEqual({ age: 3600 })
+    expect((await stateOf(queue, b))?.opts.removeOnComplete).toEqual({ age: 60 })
   })
 })
 

@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
-import { type RedisLike, redisDedupeStore } from '@inkless-webhooks/redis'
+import { createRedisDedupeStore, type RedisLike, redisDedupeStore } from '@inkless-webhooks/redis'
 import { planEnvelopes, sendWebhook } from '@inkless-webhooks/testing'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
@@ -45,9 +45,9 @@ afterAll(async () => {
   await redis.destroy()
 })
 
-describe('redisDedupeStore against a real Redis', () => {
+describe('createRedisDedupeStore against a real Redis', () => {
   it('claims with SET NX, marks done, releases on failure', async () => {
-    const store = redisDedupeStore(await connected(), { prefix: prefix() })
+    const store = createRedisDedupeStore(await connected(), { prefix: prefix() })
     expect(await store.claim('k')).toBe('claimed')
     expect(await store.claim('k')).toBe('processing')
     await store.release('k')
@@ -56,22 +56,28 @@ describe('redisDedupeStore against a real Redis', () => {
     expect(await store.claim('k')).toBe('done')
   })
 
-  it('remembers processed keys for ttlSeconds, claims for processingTtlSeconds', async () => {
+  it('remembers processed keys for ttlMs, claims for processingTtlMs (or the deprecated seconds)', async () => {
     const c = await connected()
     const p = prefix()
-    const store = redisDedupeStore(c, { prefix: p, ttlSeconds: 60, processingTtlSeconds: 30 })
+    const store = createRedisDedupeStore(c, { prefix: p, ttlMs: 60_000, processingTtlMs: 30_000 })
     await store.claim('a')
     const claimTtl = Number(await c.pttl(`${p}a`))
     expect(claimTtl).toBeGreaterThan(29_000)
     expect(claimTtl).toBeLessThanOrEqual(30_000)
     await store.complete('a')
     expect(Number(await c.pttl(`${p}a`))).toBeGreaterThan(59_000)
+    // The deprecated names, in seconds, mean the same.
+    const old = redisDedupeStore(c, { prefix: p, ttlSeconds: 60, processingTtlSeconds: 30 })
+    await old.claim('b')
+    expect(Number(await c.pttl(`${p}b`))).toBeGreaterThan(29_000)
+    await old.complete('b')
+    expect(Number(await c.pttl(`${p}b`))).toBeGreaterThan(59_000)
   })
 
   it('a claim left by a dead instance expires; its late release cannot delete the new claim', async () => {
     const p = prefix()
-    const crashed = redisDedupeStore(await connected(), { prefix: p, processingTtlSeconds: 1 })
-    const other = redisDedupeStore(await connected(), { prefix: p, processingTtlSeconds: 1 })
+    const crashed = createRedisDedupeStore(await connected(), { prefix: p, processingTtlMs: 1000 })
+    const other = createRedisDedupeStore(await connected(), { prefix: p, processingTtlMs: 1000 })
     expect(await crashed.claim('k')).toBe('claimed')
     expect(await other.claim('k')).toBe('processing')
     await new Promise((r) => setTimeout(r, 1100))
@@ -84,13 +90,13 @@ describe('redisDedupeStore against a real Redis', () => {
     timeout: 20_000,
   }, async () => {
     const own = await ownRedis()
-    const store = redisDedupeStore(await connected(own.url), { commandTimeoutMs: 300 })
+    const store = createRedisDedupeStore(await connected(own.url), { timeoutMs: 300 })
     expect(await store.claim('k')).toBe('claimed')
     await own.stop()
     await expect(store.complete('k')).rejects.toThrow()
     expect(await store.claim('k')).toBe('done')
     await own.start()
-    const other = redisDedupeStore(await connected(own.url))
+    const other = createRedisDedupeStore(await connected(own.url))
     await vi.waitFor(async () => expect(await other.claim('k')).toBe('done'), { timeout: 10_000 })
   })
 
@@ -100,7 +106,7 @@ describe('redisDedupeStore against a real Redis', () => {
       secret: SECRET,
       onEvent,
       onError: () => {},
-      dedupe: redisDedupeStore(await connected(), { prefix: prefix() }),
+      dedupe: createRedisDedupeStore(await connected(), { prefix: prefix() }),
     })
     const body = eventBody()
     const delivery = { method: 'POST', headers: signed(body), rawBody: body }
@@ -111,7 +117,7 @@ describe('redisDedupeStore against a real Redis', () => {
   })
 
   it('Redis unreachable: 503 and onError; onStoreError "process" runs the handlers instead', async () => {
-    const store: DedupeStore = redisDedupeStore(client('redis://127.0.0.1:1'), {
+    const store: DedupeStore = createRedisDedupeStore(client('redis://127.0.0.1:1'), {
       commandTimeoutMs: 200,
     })
     const onError = vi.fn()
@@ -148,7 +154,11 @@ describe('redisDedupeStore against a real Redis', () => {
       eval: (...args) => real.eval(...args),
     }
     const onError = vi.fn()
-    const w = createInklessWebhooks({ secret: SECRET, onError, dedupe: redisDedupeStore(redis62) })
+    const w = createInklessWebhooks({
+      secret: SECRET,
+      onError,
+      dedupe: createRedisDedupeStore(redis62),
+    })
     const body = eventBody()
     const delivery = { method: 'POST', headers: signed(body), rawBody: body }
     expect((await w.handle(delivery)).status).toBe(503)
@@ -158,14 +168,14 @@ describe('redisDedupeStore against a real Redis', () => {
     )
     expect(sent).toEqual(['INFO'])
     // The real 7.x server passes the check.
-    const ok = createInklessWebhooks({ secret: SECRET, dedupe: redisDedupeStore(real) })
+    const ok = createInklessWebhooks({ secret: SECRET, dedupe: createRedisDedupeStore(real) })
     expect((await ok.handle(delivery)).status).toBe(200)
   })
 
   it('keys default to the versioned prefix inkless:webhook:v2:', async () => {
     const c = await connected()
     const key = `prefix-${process.pid}`
-    await redisDedupeStore(c).claim(key)
+    await createRedisDedupeStore(c).claim(key)
     expect(await c.get(`inkless:webhook:v2:${key}`)).toMatch(/^processing:/)
   })
 
@@ -179,7 +189,7 @@ describe('redisDedupeStore against a real Redis', () => {
         secret: SECRET,
         onEvent,
         onError: () => {},
-        dedupe: redisDedupeStore(c, { commandTimeoutMs: 300 }),
+        dedupe: createRedisDedupeStore(c, { timeoutMs: 300 }),
       })
       const body = eventBody()
       const delivery = { method: 'POST', headers: signed(body), rawBody: body }
@@ -200,12 +210,12 @@ describe('redisDedupeStore against a real Redis', () => {
 
   it('a release that failed while Redis was down is retried once Redis is back', async () => {
     const own = await ownRedis()
-    const store = redisDedupeStore(await connected(own.url), { commandTimeoutMs: 300 })
+    const store = createRedisDedupeStore(await connected(own.url), { timeoutMs: 300 })
     expect(await store.claim('k')).toBe('claimed')
     await own.stop()
     await expect(store.release('k')).rejects.toThrow()
     await own.start()
-    const other = redisDedupeStore(await connected(own.url))
+    const other = createRedisDedupeStore(await connected(own.url))
     await vi.waitFor(async () => expect(await other.claim('k')).toBe('claimed'), {
       timeout: 5000,
       interval: 100,
@@ -219,12 +229,12 @@ describe('redisDedupeStore against a real Redis', () => {
     'Redis persistence %s: after a SIGKILL and restart a processed delivery reads as %s',
     async (persistence, after) => {
       const own = await ownRedis(persistence)
-      const store = redisDedupeStore(await connected(own.url))
+      const store = createRedisDedupeStore(await connected(own.url))
       expect(await store.claim('k')).toBe('claimed')
       await store.complete('k')
       await own.stop('SIGKILL')
       await own.start()
-      expect(await redisDedupeStore(await connected(own.url)).claim('k')).toBe(after)
+      expect(await createRedisDedupeStore(await connected(own.url)).claim('k')).toBe(after)
     },
   )
 
@@ -236,7 +246,7 @@ describe('redisDedupeStore against a real Redis', () => {
     const webhooks = createInklessWebhooks({
       secret: SECRET,
       onError: () => {},
-      dedupe: redisDedupeStore(queued, { commandTimeoutMs: 300 }),
+      dedupe: createRedisDedupeStore(queued, { timeoutMs: 300 }),
     })
     const body = eventBody()
     const res = await webhooks.handle({ method: 'POST', headers: signed(body), rawBody: body })

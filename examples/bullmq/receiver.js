@@ -5,7 +5,7 @@
 import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { ExpressAdapter } from '@bull-board/express'
-import { inklessQueue } from '@inkless-webhooks/bullmq'
+import { createInklessQueue } from '@inkless-webhooks/bullmq'
 import { inklessWebhooks } from '@inkless-webhooks/express'
 import { Queue } from 'bullmq'
 import express from 'express'
@@ -16,7 +16,7 @@ const queue = new Queue(QUEUE, { connection: { ...connection, enableOfflineQueue
 queue.on('error', (error) => console.error(`queue: ${error.message}`))
 
 const app = express()
-app.post('/webhook', inklessWebhooks({ queue: inklessQueue(queue) }))
+app.post('/webhook', inklessWebhooks({ queue: createInklessQueue(queue) }))
 
 // The jobs, their attempts and the failed set (retry them from there), at /admin/queues.
 // Put it behind your own authentication before exposing it.

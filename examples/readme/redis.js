@@ -1,5 +1,5 @@
 import { inklessWebhooks } from '@inkless-webhooks/express'
-import { redisDedupeStore } from '@inkless-webhooks/redis'
+import { createRedisDedupeStore } from '@inkless-webhooks/redis'
 import express from 'express'
 import { Redis } from 'ioredis'
 
@@ -13,7 +13,7 @@ const app = express()
 app.post(
   '/webhook',
   inklessWebhooks({
-    dedupe: redisDedupeStore(redis),
+    dedupe: createRedisDedupeStore(redis),
     onEnvelopeComplete: (e) => console.log(`envelope ${e.document_token} is complete`),
   }),
 )

@@ -1,12 +1,12 @@
 /**
  * Ack Inkless webhooks as soon as they are stored in BullMQ, and process them in workers that
- * retry and scale out: {@link inklessQueue} for the receiver's `queue` option,
+ * retry and scale out: {@link createInklessQueue} for the receiver's `queue` option,
  * {@link createInklessWorker} for the processing end.
  *
  * @module @inkless-webhooks/bullmq
  */
 export { type InklessJobData, jobIdOf } from './job.js'
-export { type InklessQueueOptions, inklessQueue } from './queue.js'
+export { createInklessQueue, type InklessQueueOptions, inklessQueue } from './queue.js'
 export {
   type FailedDeliveries,
   type FailedDelivery,

@@ -8,7 +8,7 @@ import { type InklessJobData, jobIdOf } from './job.js'
 
 const INTEGER = { integer: true } as const
 
-/** How `inklessQueue` adds jobs: its deadline, the retry schedule, how long jobs are kept. */
+/** How `createInklessQueue` adds jobs: its deadline, the retry schedule, how long jobs are kept. */
 export interface InklessQueueOptions {
   /** An enqueue slower than this counts as an outage: 503, and Inkless retries. Default 2,000 ms. */
   timeoutMs?: number
@@ -18,8 +18,11 @@ export interface InklessQueueOptions {
   backoff?: number | BackoffOptions
   /**
    * How long a processed delivery's job is kept, so that Inkless's late retries of it are
-   * answered `duplicate` instead of running again. Default 86,400 s (24 h).
+   * answered `duplicate` instead of running again, in ms (whole seconds for BullMQ).
+   * Default 86,400,000 (24 h).
    */
+  dedupeWindowMs?: number
+  /** @deprecated Use `dedupeWindowMs` (in ms). */
   dedupeWindowSeconds?: number
   /**
    * How long a job stays in the failed set after its last attempt, for you to replay or
@@ -41,17 +44,17 @@ export interface InklessQueueOptions {
 const consoleError = (error: Error) => console.error(`[inkless-webhooks] ${error.message}`)
 
 /**
- * The receiver's end of queue mode: `inklessWebhooks({ queue: inklessQueue(new Queue('inkless',
+ * The receiver's end of queue mode: `inklessWebhooks({ queue: createInklessQueue(new Queue('inkless',
  * { connection })) })`. A verified delivery becomes one job whose id derives from its dedupe
  * key, so the same delivery reaching several receivers is stored once; the answer is 200 once
  * Redis has stored it, 503 at once while Redis is not connected, and 503 when Redis does not
  * answer within `timeoutMs`. A refused delivery is never stored later: Inkless retries it.
  */
-export function inklessQueue(
+export function createInklessQueue(
   queue: Queue<InklessJobData>,
   options: InklessQueueOptions = {},
 ): DeliveryQueue {
-  assertRedisClient('the Queue given to inklessQueue', queue.opts?.connection)
+  assertRedisClient('the Queue given to createInklessQueue', queue.opts?.connection)
   const timeoutMs = positiveOption('timeoutMs', options.timeoutMs, 2000, INTEGER)
   const maxInFlight = positiveOption('maxInFlight', options.maxInFlight, 1000, INTEGER)
   const failedRetentionMs =
@@ -62,14 +65,20 @@ export function inklessQueue(
     attempts: positiveOption('attempts', options.attempts, 8, INTEGER),
     backoff: options.backoff ?? { type: 'exponential', delay: 1000 },
     removeOnComplete: {
-      age: positiveOption('dedupeWindowSeconds', options.dedupeWindowSeconds, 86_400, INTEGER),
+      // BullMQ keeps completed jobs by age in seconds.
+      age:
+        options.dedupeWindowMs === undefined && options.dedupeWindowSeconds !== undefined
+          ? positiveOption('dedupeWindowSeconds', options.dedupeWindowSeconds, 0, INTEGER)
+          : Math.ceil(
+              positiveOption('dedupeWindowMs', options.dedupeWindowMs, 86_400_000, INTEGER) / 1000,
+            ),
     },
     // The failed set is the dead letter: kept until replayed or removed, or for the retention.
     removeOnFail:
       failedRetentionMs === undefined ? false : { age: Math.ceil(failedRetentionMs / 1000) },
   }
   const report = options.onError ?? consoleError
-  const outage = createOutageReporter('Redis (inklessQueue)', (error) => {
+  const outage = createOutageReporter('Redis (createInklessQueue)', (error) => {
     try {
       report(error)
     } catch {
@@ -134,3 +143,6 @@ export function inklessQueue(
     },
   }
 }
+
+/** @deprecated Use {@link createInklessQueue}: the same function. */
+export const inklessQueue = createInklessQueue

@@ -1,4 +1,5 @@
 import {
+  createInklessQueue,
   createInklessWorker,
   type FailedJob,
   failedDeliveries,
@@ -124,3 +125,8 @@ expectError(replayFailedJobs(new Queue('inkless', { connection }), { since: '1h'
 expectError(replayFailedJobs(42))
 const source = failedDeliveries('redis://127.0.0.1:6379', { event: 'link_viewed' })
 expectType<string>(source.name)
+
+// create* beside createInklessWorker, durations in ms; the old names are deprecated aliases.
+expectType<DeliveryQueue>(createInklessQueue(new Queue('q'), { dedupeWindowMs: 3_600_000 }))
+expectType<typeof createInklessQueue>(inklessQueue)
+expectError(createInklessQueue(new Queue('q'), { dedupeWindowMs: '1h' }))

@@ -16,7 +16,7 @@ export interface RedisLike {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
 }
 
-/** How {@link redisDedupeStore} names its keys and how long they live. */
+/** How {@link createRedisDedupeStore} names its keys and how long they live. */
 export interface RedisDedupeStoreOptions {
   /**
    * Key prefix. Default `inkless:webhook:v2:`. The `v2` keys are core's fixed-size digests
@@ -24,15 +24,21 @@ export interface RedisDedupeStoreOptions {
    * read, so the two never mix. Change it only to share one Redis between applications.
    */
   prefix?: string
-  /** How long a processed delivery is remembered. Default 86,400 s (24 h). */
-  ttlSeconds?: number
+  /** How long a processed delivery is remembered, in ms. Default 86,400,000 (24 h). */
+  ttlMs?: number
   /**
-   * How long a claim lives while its handlers run. If the instance dies mid-delivery the
-   * claim expires after this and Inkless's retry is processed. Keep it above your slowest
-   * handler. Default 300 s.
+   * How long a claim lives while its handlers run, in ms. If the instance dies mid-delivery
+   * the claim expires after this and Inkless's retry is processed. Keep it above your
+   * slowest handler. Default 300,000 (5 min).
    */
-  processingTtlSeconds?: number
+  processingTtlMs?: number
   /** A Redis command slower than this counts as an outage (answered 503). Default 2,000 ms. */
+  timeoutMs?: number
+  /** @deprecated Use `ttlMs` (in ms). */
+  ttlSeconds?: number
+  /** @deprecated Use `processingTtlMs` (in ms). */
+  processingTtlSeconds?: number
+  /** @deprecated Use `timeoutMs`. */
   commandTimeoutMs?: number
 }
 
@@ -43,22 +49,39 @@ const DONE = 'done'
 // instance may hold the key now.
 const RELEASE_IF_OURS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
 
+/** A duration option in ms, or its deprecated form in seconds. */
+function milliseconds(
+  options: RedisDedupeStoreOptions,
+  name: 'ttlMs' | 'processingTtlMs',
+  seconds: 'ttlSeconds' | 'processingTtlSeconds',
+  fallback: number,
+): number {
+  const old = options[seconds]
+  if (options[name] === undefined && old !== undefined) {
+    return positiveOption(seconds, old, 0, { integer: true }) * 1000
+  }
+  return positiveOption(name, options[name], fallback, { integer: true })
+}
+
 /**
  * A dedupe store shared by every instance behind the load balancer:
- * `createInklessWebhooks({ dedupe: redisDedupeStore(new Redis(url)) })`.
+ * `createInklessWebhooks({ dedupe: createRedisDedupeStore(new Redis(url)) })`.
  */
-export function redisDedupeStore(
+export function createRedisDedupeStore(
   client: RedisLike,
   options: RedisDedupeStoreOptions = {},
 ): DedupeStore {
   const prefix = options.prefix ?? 'inkless:webhook:v2:'
-  const ttlMs = positiveOption('ttlSeconds', options.ttlSeconds, 86_400, { integer: true }) * 1000
-  const processingTtlMs =
-    positiveOption('processingTtlSeconds', options.processingTtlSeconds, 300, { integer: true }) *
-    1000
-  const timeoutMs = positiveOption('commandTimeoutMs', options.commandTimeoutMs, 2000, {
-    integer: true,
-  })
+  const ttlMs = milliseconds(options, 'ttlMs', 'ttlSeconds', 86_400_000)
+  const processingTtlMs = milliseconds(options, 'processingTtlMs', 'processingTtlSeconds', 300_000)
+  const timeoutMs = positiveOption(
+    options.timeoutMs === undefined && options.commandTimeoutMs !== undefined
+      ? 'commandTimeoutMs'
+      : 'timeoutMs',
+    options.timeoutMs ?? options.commandTimeoutMs,
+    2000,
+    { integer: true },
+  )
   // Claims this process holds, so release only deletes its own.
   const tokens = new Map<string, string>()
   // ioredis queues commands while disconnected; without a deadline a Redis outage would
@@ -72,7 +95,7 @@ export function redisDedupeStore(
 
   // Writes nobody waits for any more, retried until Redis takes them. Processed deliveries
   // Redis could not record answer 'done' from here meanwhile and are written well before a
-  // claim could expire elsewhere (keep processingTtlSeconds above the longest outage you
+  // claim could expire elsewhere (keep processingTtlMs above the longest outage you
   // expect to ride out). Claims of ours nobody will settle are deleted once Redis answers.
   const unsettled = createUnsettledWrites({ complete: markDone, release: releaseClaim })
   const releaseLater = (key: string, token: string) =>
@@ -151,3 +174,6 @@ export function redisDedupeStore(
     },
   }
 }
+
+/** @deprecated Use {@link createRedisDedupeStore}: the same function. */
+export const redisDedupeStore = createRedisDedupeStore

@@ -1,5 +1,5 @@
 import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
-import { type RedisLike, redisDedupeStore } from '@inkless-webhooks/redis'
+import { createRedisDedupeStore, type RedisLike, redisDedupeStore } from '@inkless-webhooks/redis'
 import { Cluster, Redis } from 'ioredis'
 import { expectAssignable, expectError, expectType } from 'tsd'
 
@@ -17,3 +17,14 @@ createInklessWebhooks({ secret: 's', dedupe: store, onStoreError: 'process' })
 expectError(redisDedupeStore({}))
 expectError(redisDedupeStore(new Redis(), { ttlSeconds: '1h' }))
 expectError(createInklessWebhooks({ secret: 's', dedupe: store, onStoreError: 'ignore' }))
+
+// The create* name and durations in ms; the old names stay as deprecated aliases.
+expectType<DedupeStore>(
+  createRedisDedupeStore(new Redis(), {
+    ttlMs: 3_600_000,
+    processingTtlMs: 60_000,
+    timeoutMs: 500,
+  }),
+)
+expectType<typeof createRedisDedupeStore>(redisDedupeStore)
+expectError(createRedisDedupeStore(new Redis(), { ttlMs: '1h' }))

@@ -1,4 +1,8 @@
-import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
+import {
+  type AnyInklessWebhooks,
+  createInklessWebhooks,
+  type DedupeStore,
+} from '@inkless-webhooks/core'
 import {
   createPostgresDedupeStore,
   createPostgresTransactionalStore,
@@ -82,6 +86,8 @@ const webhooks = createInklessWebhooks({
   },
 })
 webhooks.on('document_signed', (_event, { db }) => expectType<Queryable>(db))
+// Such an instance is what every adapter takes (`inklessWebhooks(webhooks, { path })`).
+expectAssignable<AnyInklessWebhooks>(webhooks)
 // A typed ORM transaction flows to the listeners.
 createInklessWebhooks({
   dedupe: createPostgresTransactionalStore({

@@ -133,18 +133,23 @@ describe('transactional handling across processes', { timeout: 120_000 }, () => 
         { timeout: 30_000, interval: 5 },
       )
       await doomed.stop('SIGKILL')
-      // Written but never committed (or, with the store, never marked done): what the kill cut.
-      const cut = new Set(doomed.said('start').filter((k) => !doomed.said('handled').includes(k)))
       receivers[0] = await receiver('express', env)
       const statuses = await sending
       const written = await effects(schema)
-      // Usually dozens; on a loaded machine this process may read the lines late.
+      // Read once every delivery is answered. Lines the process wrote just before the kill may
+      // never have left it (a pipe is written asynchronously): the counts below do not use them.
+      const handled = new Set(doomed.said('handled'))
+      // Written but never committed (or, with the store, never marked done): what the kill cut.
+      const cut = new Set(doomed.said('start').filter((k) => !handled.has(k)))
       expect(cut.size).toBeGreaterThan(0)
       expect(written.size).toBe(unique)
-      expect([...cut].map((k) => written.get(k))).toEqual([...cut].map(() => cutWritten))
-      expect([...written].filter(([k, n]) => !cut.has(k) && n !== 1)).toEqual([])
+      const twice = [...written.values()].filter((n) => n === 2).length
+      expect(Math.max(...written.values())).toBe(cutWritten)
+      // With the store, what the kill cut (at most the 64 deliveries in flight) runs again.
+      if (cutWritten === 2) expect(twice).toBeGreaterThan(0)
+      expect(twice).toBeLessThanOrEqual(64)
       report(
-        `SIGKILL (${mode}): ${bodies.length} deliveries, ${unique} unique; ${cut.size} cut by the kill, each written ${cutWritten === 1 ? 'once' : 'twice'} in the end; answers ${JSON.stringify(Object.fromEntries(statuses))}`,
+        `SIGKILL (${mode}): ${bodies.length} deliveries, ${unique} unique; ${cut.size} seen cut by the kill, ${twice} effects written twice in the end; answers ${JSON.stringify(Object.fromEntries(statuses))}`,
       )
     },
   )

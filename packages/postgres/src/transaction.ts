@@ -159,18 +159,34 @@ const isLockTimeout = (error: unknown) => (error as { code?: unknown } | null)?.
 /** A connection that emits its errors as events (`pg`'s clients). */
 interface Listening {
   on(event: 'error', listener: () => void): unknown
-  off(event: 'error', listener: () => void): unknown
+}
+
+const listening = new WeakSet<object>()
+
+/**
+ * pg emits a connection's errors (the server shutting down, a network cut) on the client:
+ * one that reaches a client with no listener crashes the process. The statement in flight
+ * rejects with the same error, which is what answers the delivery, so the event itself is
+ * ignored: once per connection, for its whole life, since a late one (the socket's end after
+ * a FATAL) can follow the release and the pool's own listener in any order.
+ */
+function listenForErrors(client: unknown): void {
+  const events = client as Partial<Listening>
+  if (typeof events.on !== 'function' || listening.has(client as object)) return
+  listening.add(client as object)
+  events.on('error', () => {})
 }
 
 /** The transaction of a `pg` Pool: BEGIN … COMMIT on a connection of its own. */
 export function poolTransaction<Client>(pool: PoolLike<Client>): TransactionRunner<Client> {
+  // Every connection the pool opens, also those another caller checks out.
+  ;(pool as Partial<{ on(event: 'connect', listener: (client: unknown) => void): unknown }>).on?.(
+    'connect',
+    listenForErrors,
+  )
   return async (work) => {
     const client = await pool.connect()
-    // pg emits a checked-out connection's errors (the server shutting down, a network cut)
-    // on it: without a listener they would crash the process. The statement in flight
-    // rejects with the same error, which is what answers the delivery.
-    const ignore = () => {}
-    ;(client as Partial<Listening>).on?.('error', ignore)
+    listenForErrors(client)
     let broken: unknown
     try {
       await client.query('BEGIN')
@@ -185,8 +201,6 @@ export function poolTransaction<Client>(pool: PoolLike<Client>): TransactionRunn
       )
       throw error
     } finally {
-      // A broken connection is destroyed, and may still report its end: it keeps the listener.
-      if (broken === undefined) (client as Partial<Listening>).off?.('error', ignore)
       client.release(broken)
     }
   }

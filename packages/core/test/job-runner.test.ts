@@ -107,7 +107,7 @@ describe('createJobRunner: the event is rebuilt from the stored raw body', () =>
     const runner = createJobRunner({
       onUnknownEvent: (event) => void seen.push(`onUnknownEvent ${event.event}`),
     })
-    const named = (event: InklessEvent) => void seen.push(`on ${event.event}`)
+    const named = (event: { event: string }) => void seen.push(`on ${event.event}`)
     const any = (event: InklessEvent) => void seen.push(`onAny ${event.event}`)
     const removeNamed = runner.on(['document_signed', 'document_complete'], named)
     runner.onAny(any)

@@ -2,7 +2,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { once } from 'node:events'
-import { chmodSync } from 'node:fs'
+import { chmodSync, readdirSync, readFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import { cpus } from 'node:os'
@@ -189,19 +189,21 @@ export async function paced({ port, rate, seconds, nextBody, headersOf }) {
 
 /**
  * The 200 of each of `modes`, over `rounds` rounds (the modes' order reversed every other
- * round): `open(mode)` starts its servers and gives `{ port, close }`; then a 1 s warm-up,
- * the open-loop latency at `rate`/s (`paced`) and the req/s of 32 keep-alive connections
- * (`load`), `duration` s each. Returns each mode's median p50, p99 and req/s, and its
- * non-200 answers.
+ * round): `open(mode)` starts its servers and gives `{ port, close, pids }`; then a 1 s
+ * warm-up, the open-loop latency at `rate`/s (`paced`) and the req/s of 32 keep-alive
+ * connections (`load`), `duration` s each, with the CPU time of `pids` (and their children)
+ * during `load` per answer. Returns each mode's median p50, p99, req/s and CPU µs per
+ * delivery, and its non-200 answers.
  */
 export async function ackRounds({ modes, rounds, rate, duration, open, nextBody, headersOf }) {
-  const samples = new Map(modes.map((m) => [m, { p50: [], p99: [], rps: [], non2xx: 0 }]))
+  const samples = new Map(modes.map((m) => [m, { p50: [], p99: [], rps: [], cpu: [], non2xx: 0 }]))
   for (let round = 0; round < rounds; round++) {
     for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
-      const { port, close } = await open(mode)
+      const { port, close, pids = [] } = await open(mode)
       try {
         await paced({ port, rate, seconds: 1, nextBody, headersOf }) // warm-up
         const latency = await paced({ port, rate, seconds: duration, nextBody, headersOf })
+        const cpuBefore = treeCpuMicros(pids)
         const saturated = await load({
           port,
           connections: 32,
@@ -215,6 +217,7 @@ export async function ackRounds({ modes, rounds, rate, duration, open, nextBody,
         s.p50.push(latency.p50)
         s.p99.push(latency.p99)
         s.rps.push(saturated.rps)
+        s.cpu.push((treeCpuMicros(pids) - cpuBefore) / saturated.answered)
         s.non2xx +=
           latency.non2xx + saturated.errors + saturated.answered - (saturated.statuses[200] ?? 0)
       } finally {
@@ -225,9 +228,34 @@ export async function ackRounds({ modes, rounds, rate, duration, open, nextBody,
   return Object.fromEntries(
     [...samples].map(([m, s]) => [
       m,
-      { p50: median(s.p50), p99: median(s.p99), rps: median(s.rps), non2xx: s.non2xx },
+      {
+        p50: median(s.p50),
+        p99: median(s.p99),
+        rps: median(s.rps),
+        cpuMicros: median(s.cpu),
+        non2xx: s.non2xx,
+      },
     ]),
   )
+}
+
+/** CPU µs spent so far by the processes `pids` and their descendants (Linux /proc). */
+export function treeCpuMicros(pids) {
+  let micros = 0
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // After the command name: utime and stime are the 12th and 13th fields, in 10 ms ticks.
+    const [utime, stime] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(11, 13)
+    micros += (Number(utime) + Number(stime)) * 10_000
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
+      if (children) micros += treeCpuMicros(children.split(' ').map(Number))
+    }
+  }
+  return micros
 }
 
 /** Sends `jobs` deliveries through `webhooks.handle()`, 64 at a time; returns deliveries/s. */
@@ -286,8 +314,17 @@ export function queueAckReport(modes, rate, queueModes = ['queue', 'queue + work
     queueModes.map((m) => [m, { p99: modes[m].p99 < P99_TARGET_MS, rps: ratios[m] >= RPS_TARGET }]),
   )
   const ms = (n) => n.toFixed(1)
-  const rows = [['mode', `p50 ms at ${rate}/s`, `p99 ms at ${rate}/s`, 'req/s (32 connections)']]
-  for (const [mode, m] of Object.entries(modes)) rows.push([mode, ms(m.p50), ms(m.p99), fmt(m.rps)])
+  const rows = [
+    [
+      'mode',
+      `p50 ms at ${rate}/s`,
+      `p99 ms at ${rate}/s`,
+      'req/s (32 connections)',
+      'server CPU µs per delivery',
+    ],
+  ]
+  for (const [mode, m] of Object.entries(modes))
+    rows.push([mode, ms(m.p50), ms(m.p99), fmt(m.rps), fmt(m.cpuMicros)])
   const lines = queueModes.map(
     (m) =>
       `- ${m}: p99 ack ${ms(modes[m].p99)} ms (${verdict(modes[m].p99, '<', P99_TARGET_MS, ' ms')}); ${ratios[m].toFixed(2)}× the req/s of \`immediately\` (${verdict(ratios[m], '≥', RPS_TARGET, '×')})`,

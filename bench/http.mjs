@@ -144,7 +144,7 @@ const adapters = {
     const { default: Fastify } = await import('fastify')
     const { inklessWebhooks } = await import('@inkless-webhooks/fastify')
     const app = Fastify()
-    await app.register(inklessWebhooks, { path: '/webhook', ...options })
+    await app.register(inklessWebhooks({ path: '/webhook', ...options }))
     await app.ready()
     return listen(app.server)
   },

@@ -170,19 +170,48 @@ describe('koa', () => {
 })
 
 describe('fastify', () => {
+  const inject = (app: ReturnType<typeof Fastify>, url = '/webhook') => {
+    const body = eventBody()
+    return app.inject({ method: 'POST', url, payload: body, headers: signed(body) })
+  }
+
+  it('app.register(inklessWebhooks(options)): the route, the instance as .webhooks and the decorator', async () => {
+    const onEvent = vi.fn()
+    const plugin = fastifyWebhooks(options({ path: '/webhook', onEvent }))
+    const later = vi.fn()
+    plugin.webhooks.on('document_signed', later)
+    const app = Fastify()
+    await app.register(plugin)
+    expect(app.inklessWebhooks).toBe(plugin.webhooks)
+    expect((await inject(app)).statusCode).toBe(200)
+    expect([onEvent, later].map((f) => f.mock.calls.length)).toEqual([1, 1])
+    await app.close()
+  })
+
+  it('app.register(inklessWebhooks(instance, { path })), under a register prefix', async () => {
+    const onEvent = vi.fn()
+    const webhooks = createInklessWebhooks(options({ onEvent }))
+    const app = Fastify()
+    await app.register(fastifyWebhooks(webhooks, { path: '/webhook' }), { prefix: '/api' })
+    expect(app.inklessWebhooks).toBe(webhooks)
+    expect((await inject(app, '/api/webhook')).statusCode).toBe(200)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+    await app.close()
+  })
+
   it('refuses a second registration on the same path', async () => {
     const app = Fastify()
-    await app.register(fastifyWebhooks, options({ path: '/webhook' }))
-    app.register(fastifyWebhooks, options({ path: '/webhook' }))
+    await app.register(fastifyWebhooks(options({ path: '/webhook' })))
+    app.register(fastifyWebhooks(options({ path: '/webhook' })))
     await expect(app.ready()).rejects.toThrow(/already registered on "\/webhook"/)
   })
 
-  it('serves two paths; the decorator is the first instance; the default export is the plugin', async () => {
+  it('serves two paths; the decorator is the first instance; the default export is the factory', async () => {
     const first = vi.fn()
     const second = vi.fn()
     const app = Fastify()
-    await app.register(fastifyDefault, options({ path: '/a', onEvent: first }))
-    await app.register(fastifyWebhooks, options({ path: '/b', onEvent: second }))
+    await app.register(fastifyDefault(options({ path: '/a', onEvent: first })))
+    await app.register(fastifyWebhooks(options({ path: '/b', onEvent: second })))
     const later = vi.fn()
     app.inklessWebhooks?.on('document_signed', later)
     await app.listen({ port: 0, host: '127.0.0.1' })
@@ -193,46 +222,68 @@ describe('fastify', () => {
     expect([first, second, later].map((f) => f.mock.calls.length)).toEqual([1, 1, 1])
   })
 
-  it('serves an existing core instance', async () => {
-    const onEvent = vi.fn()
-    const webhooks = createInklessWebhooks(options({ onEvent }))
-    const app = Fastify()
-    await app.register(fastifyWebhooks, { path: '/webhook', webhooks })
-    expect(app.inklessWebhooks).toBe(webhooks)
-    const body = eventBody()
-    const res = await app.inject({
-      method: 'POST',
-      url: '/webhook',
-      payload: body,
-      headers: signed(body),
-    })
-    expect(res.statusCode).toBe(200)
-    expect(onEvent).toHaveBeenCalledTimes(1)
-  })
-
-  it('refuses core options beside an instance instead of ignoring them', async () => {
-    const webhooks = createInklessWebhooks(options())
-    const app = Fastify()
-    await expect(
-      app.register(fastifyWebhooks, {
-        path: '/webhook',
-        webhooks,
-        maxBodyBytes: 10,
-        onDocumentSigned: () => {},
-      }),
-    ).rejects.toThrow(
-      /^inkless-webhooks: maxBodyBytes, onDocumentSigned beside `webhooks` would be ignored/,
+  it('needs a path, and says so when the plugin is made', () => {
+    expect(() => fastifyWebhooks(options() as never)).toThrow(
+      /^inkless-webhooks: the fastify plugin needs a `path`/,
     )
-    // Fastify's own register options are fine beside it.
-    const other = Fastify()
-    await other.register(fastifyWebhooks, { path: '/webhook', webhooks, prefix: '/api' })
-    expect(other.inklessWebhooks).toBe(webhooks)
+    expect(() => fastifyWebhooks(createInklessWebhooks(options()), {} as never)).toThrow(
+      /needs a `path`/,
+    )
   })
 
-  it('needs a path', async () => {
-    const app = Fastify()
-    app.register(fastifyWebhooks, options() as never)
-    await expect(app.ready()).rejects.toThrow(/needs a `path`/)
+  describe('deprecated: the function registered with options', () => {
+    it('serves core options, and an existing instance as `webhooks`', async () => {
+      const onEvent = vi.fn()
+      const app = Fastify()
+      await app.register(fastifyWebhooks, options({ path: '/a', onEvent }))
+      const webhooks = createInklessWebhooks(options({ onEvent }))
+      await app.register(fastifyWebhooks, { path: '/b', webhooks })
+      expect(app.inklessWebhooks).not.toBe(webhooks)
+      expect((await inject(app, '/a')).statusCode).toBe(200)
+      expect((await inject(app, '/b')).statusCode).toBe(200)
+      expect(onEvent).toHaveBeenCalledTimes(2)
+      await app.close()
+    })
+
+    it('`webhooks` in the factory is the instance, as the first argument would be', async () => {
+      const webhooks = createInklessWebhooks(options())
+      const plugin = fastifyWebhooks({ path: '/webhook', webhooks })
+      expect(plugin.webhooks).toBe(webhooks)
+      const app = Fastify()
+      await app.register(plugin)
+      expect((await inject(app)).statusCode).toBe(200)
+      await app.close()
+    })
+
+    it('refuses core options beside an instance instead of ignoring them', async () => {
+      const webhooks = createInklessWebhooks(options())
+      const app = Fastify()
+      await expect(
+        app.register(fastifyWebhooks, {
+          path: '/webhook',
+          webhooks,
+          maxBodyBytes: 10,
+          onDocumentSigned: () => {},
+        }),
+      ).rejects.toThrow(
+        /^inkless-webhooks: maxBodyBytes, onDocumentSigned beside `webhooks` would be ignored/,
+      )
+      expect(() => fastifyWebhooks({ path: '/webhook', webhooks, maxBodyBytes: 10 })).toThrow(
+        /^inkless-webhooks: maxBodyBytes beside `webhooks` would be ignored/,
+      )
+      // Fastify's own register options are fine beside it.
+      const other = Fastify()
+      await other.register(fastifyWebhooks, { path: '/webhook', webhooks, prefix: '/api' })
+      expect(other.inklessWebhooks).toBe(webhooks)
+      expect((await inject(other, '/api/webhook')).statusCode).toBe(200)
+      await other.close()
+    })
+
+    it('needs a path', async () => {
+      const app = Fastify()
+      app.register(fastifyWebhooks, options() as never)
+      await expect(app.ready()).rejects.toThrow(/needs a `path`/)
+    })
   })
 })
 

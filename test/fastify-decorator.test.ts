@@ -15,7 +15,7 @@ describe('fastify: app.inklessWebhooks', () => {
   it('registered at the root: present at the root', async () => {
     const webhooks = createInklessWebhooks({ secret: SECRET })
     const app = Fastify()
-    await app.register(inklessWebhooks, { path: '/webhook', webhooks })
+    await app.register(inklessWebhooks(webhooks, { path: '/webhook' }))
     expect(app.inklessWebhooks).toBe(webhooks)
     await app.close()
   })
@@ -25,7 +25,7 @@ describe('fastify: app.inklessWebhooks', () => {
     const app = Fastify()
     let inside: FastifyInstance['inklessWebhooks']
     await app.register(async (child) => {
-      await child.register(inklessWebhooks, { path: '/webhook', secret: SECRET })
+      await child.register(inklessWebhooks({ path: '/webhook', secret: SECRET }))
       inside = child.inklessWebhooks
       inside?.on('document_signed', onDocumentSigned)
     })

@@ -177,7 +177,7 @@ describe('Fastify', () => {
     const log = memoryLog()
     const app = Fastify({ logger: { stream: log.stream } })
     for (const [path, options] of Object.entries(routes({}))) {
-      await app.register(fastifyWebhooks, { ...options, path })
+      await app.register(fastifyWebhooks({ ...options, path }))
     }
     await exercise(await app.listen({ port: 0, host: '127.0.0.1' }))
 
@@ -195,7 +195,7 @@ describe('Fastify', () => {
     const given = memoryLog()
     const app = Fastify({ logger: { stream: framework.stream } })
     for (const [path, options] of Object.entries(routes({ logger: given.logger }))) {
-      await app.register(fastifyWebhooks, { ...options, path })
+      await app.register(fastifyWebhooks({ ...options, path }))
     }
     await exercise(await app.listen({ port: 0, host: '127.0.0.1' }))
 
@@ -338,13 +338,15 @@ describe('issue 22: reports an operator can act on', () => {
   it("Fastify's default (silent) logger: a failure is still reported, on the console", async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     const app = Fastify()
-    await app.register(fastifyWebhooks, {
-      path: '/webhook',
-      secret: SECRET,
-      onDocumentSigned: () => {
-        throw new Error('CRM unreachable')
-      },
-    })
+    await app.register(
+      fastifyWebhooks({
+        path: '/webhook',
+        secret: SECRET,
+        onDocumentSigned: () => {
+          throw new Error('CRM unreachable')
+        },
+      }),
+    )
     const base = await app.listen({ port: 0, host: '127.0.0.1' })
     const event = body()
     expect(

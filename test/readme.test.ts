@@ -278,7 +278,7 @@ describe('README snippets', () => {
   )
 
   covers('examples/readme/fastify.js')
-  it('fastify.js: the instance passed as `webhooks` serves the plugin options too', async () => {
+  it('fastify.js: the plugin serves the instance passed first, with its listeners', async () => {
     const { server, url } = await serve('examples/readme/fastify.js')
     const event = createTestEvent('envelope_complete', { document_token: 'tok_envelope' })
     expect((await sendWebhook(url, event, { secret: SECRET })).status).toBe(200)

@@ -12,5 +12,5 @@ webhooks.on('document_signed', (e) =>
 
 const app = Fastify()
 // The plugin reads the raw body in a context of its own: your other routes keep their parser.
-await app.register(inklessWebhooks, { path: '/webhook', webhooks })
+await app.register(inklessWebhooks(webhooks, { path: '/webhook' }))
 await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' })

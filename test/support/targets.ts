@@ -200,12 +200,11 @@ export const targets: readonly Target[] = [
     name: 'fastify',
     async start(options) {
       const app = Fastify()
-      await app.register(fastifyWebhooks, { path: '/webhook', ...options })
+      const plugin = fastifyWebhooks({ path: '/webhook', ...options })
+      await app.register(plugin)
       app.post('/other', async (request) => ({ received: request.body }))
       await app.listen({ port: 0, host: '127.0.0.1' })
-      const webhooks = app.inklessWebhooks
-      if (webhooks === undefined) throw new Error('the plugin did not decorate the app')
-      return running(app.server, webhooks, () => app.close())
+      return running(app.server, plugin.webhooks, () => app.close())
     },
   },
   {

@@ -9,17 +9,56 @@ import {
   createInklessWebhooks,
   type InklessWebhooks,
   type InklessWebhooksOptions,
+  isInklessWebhooks,
 } from '@inkless-webhooks/core'
+import { splitAdapterOptions } from '@inkless-webhooks/core/adapter'
 import { lingerIfUnread, toInklessRequest } from '@inkless-webhooks/node/adapter'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 
-/** Core's options, the route and optionally an existing instance. */
-export interface InklessFastifyOptions extends InklessWebhooksOptions {
-  /** The webhook route. Every method is routed here so that non-POST gets 405. */
+/** What the Fastify adapter adds to core's options, as every adapter takes them. */
+export interface FastifyAdapterOptions {
+  /** The webhook route the plugin adds. Every method is routed here so that non-POST gets 405. */
   path: string
-  /** Serve an existing core instance instead of creating one from these options. */
+}
+
+/** Core's options and `path`, in one object. */
+export interface InklessFastifyOptions extends InklessWebhooksOptions, FastifyAdapterOptions {
+  /**
+   * An existing instance, served instead of creating one from these options; core options
+   * beside it are refused.
+   *
+   * @deprecated Pass the instance first: `inklessWebhooks(webhooks, { path })`.
+   */
   webhooks?: AnyInklessWebhooks
+}
+
+/** A Fastify plugin to register, with the core instance as `.webhooks`. */
+export type InklessFastifyPlugin = FastifyPluginAsync & {
+  /** The core instance: add listeners later with `.webhooks.on(...)`. */
+  readonly webhooks: InklessWebhooks
+}
+
+/**
+ * `inklessWebhooks(optionsOrInstance, adapterOptions?)` as every adapter takes it; the old
+ * form, the function itself registered with options, still works.
+ */
+export interface InklessFastify {
+  /**
+   * The plugin: `await app.register(inklessWebhooks({ path: '/webhook', secret, onEnvelopeComplete }))`
+   * or, with an existing instance, `await app.register(inklessWebhooks(webhooks, { path: '/webhook' }))`.
+   */
+  (options: InklessFastifyOptions): InklessFastifyPlugin
+  /** See above: an existing core instance and the route. */
+  (webhooks: AnyInklessWebhooks, adapterOptions: FastifyAdapterOptions): InklessFastifyPlugin
+  /**
+   * The function itself as the plugin, registered with the options:
+   * `app.register(inklessWebhooks, { path, … })`.
+   *
+   * @deprecated Register the plugin the factory returns: `app.register(inklessWebhooks({ path, … }))`
+   * or `app.register(inklessWebhooks(webhooks, { path }))`.
+   */
+  (app: FastifyInstance, options: InklessFastifyOptions): Promise<void>
 }
 
 declare module 'fastify' {
@@ -28,7 +67,7 @@ declare module 'fastify' {
      * The first webhook instance registered in this context or a parent. Optional because
      * fastify-plugin decorates the context the plugin is registered in, not the root: when it
      * is registered inside another plugin, the root has none. Check it before `.on(…)`, or
-     * keep your own instance: `createInklessWebhooks(…)` passed as the `webhooks` option.
+     * keep the plugin's own `.webhooks`.
      */
     inklessWebhooks?: InklessWebhooks
   }
@@ -41,53 +80,131 @@ type WithPaths = FastifyInstance & { [registeredPaths]?: Set<string> }
 // by core from the raw stream.
 const FASTIFY_FIX = 'Do not add a content-type parser inside the inkless-webhooks plugin context.'
 
-// What fastify's register() itself reads from a plugin's options.
-const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
+const META = { fastify: '5.x', name: '@inkless-webhooks/fastify' } as const
 
-const plugin: FastifyPluginAsync<InklessFastifyOptions> = async (app, options) => {
-  const { path, webhooks: given, ...coreOptions } = options
-  if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw new TypeError('inkless-webhooks: the fastify plugin needs a `path` such as "/webhook"')
-  }
+/** What fastify's register() passes a plugin beside its own options. */
+interface RegisterOptions {
+  prefix?: string
+}
+
+/**
+ * Adds the route serving `webhooks` at `path` to `app`, in a child context under `prefix`
+ * (register's option, which fastify-plugin's context would otherwise ignore).
+ */
+async function serve(
+  app: FastifyInstance,
+  webhooks: InklessWebhooks,
+  path: string,
+  { prefix }: RegisterOptions,
+) {
   const root = app as WithPaths
   root[registeredPaths] ??= new Set()
   const paths = root[registeredPaths]
-  if (paths.has(path)) {
-    throw new Error(`inkless-webhooks: already registered on "${path}"; register it once per path`)
+  const route = `${app.prefix}${prefix ?? ''}${path}`
+  if (paths.has(route)) {
+    throw new Error(`inkless-webhooks: already registered on "${route}"; register it once per path`)
   }
-  // Beside an instance, core options would be silently ignored: refuse them.
-  const ignored = Object.keys(coreOptions).filter((key) => !REGISTER_OPTIONS.has(key))
-  if (given && ignored.length > 0) {
-    throw new TypeError(
-      `inkless-webhooks: ${ignored.join(', ')} beside \`webhooks\` would be ignored: pass them to createInklessWebhooks() for that instance instead.`,
-    )
-  }
-  paths.add(path)
-  const webhooks = given ?? createInklessWebhooks(coreOptions)
+  paths.add(route)
   if (!app.hasDecorator('inklessWebhooks')) app.decorate('inklessWebhooks', webhooks)
 
   // A child context: the raw-stream parser below applies to the webhook route only, and the
   // app's other routes keep their own JSON parser.
-  await app.register(async (child) => {
-    child.removeAllContentTypeParsers()
-    const leaveTheStream = (_request: unknown, _payload: unknown, done: (error: null) => void) =>
-      done(null)
-    // 'application/json' by name too: fastify caches named types, not its '*' catch-all.
-    child.addContentTypeParser('application/json', leaveTheStream)
-    child.addContentTypeParser('*', leaveTheStream)
-    child.all(path, async (request, reply) => {
-      const response = await webhooks.handle(
-        toInklessRequest(request.raw, FASTIFY_FIX),
-        // Fastify() without `logger` gives a logger that prints nothing, and has no level.
-        typeof request.log.level === 'string' ? { logger: request.log } : undefined,
-      )
-      lingerIfUnread(request.raw, response, webhooks.limits)
-      return reply.code(response.status).headers(response.headers).send(response.body)
-    })
-  })
+  await app.register(
+    async (child) => {
+      child.removeAllContentTypeParsers()
+      const leaveTheStream = (_request: unknown, _payload: unknown, done: (error: null) => void) =>
+        done(null)
+      // 'application/json' by name too: fastify caches named types, not its '*' catch-all.
+      child.addContentTypeParser('application/json', leaveTheStream)
+      child.addContentTypeParser('*', leaveTheStream)
+      child.all(path, async (request, reply) => {
+        const response = await webhooks.handle(
+          toInklessRequest(request.raw, FASTIFY_FIX),
+          // Fastify() without `logger` gives a logger that prints nothing, and has no level.
+          typeof request.log.level === 'string' ? { logger: request.log } : undefined,
+        )
+        lingerIfUnread(request.raw, response, webhooks.limits)
+        return reply.code(response.status).headers(response.headers).send(response.body)
+      })
+    },
+    { prefix },
+  )
 }
 
-/** `await app.register(inklessWebhooks, { path: '/webhook', secret, onEnvelopeComplete })` */
-export const inklessWebhooks = fp(plugin, { fastify: '5.x', name: '@inkless-webhooks/fastify' })
+// The deprecated `webhooks` option: the instance it names, with core options beside it
+// refused (they would be silently ignored).
+function fromWebhooksOption(options: InklessFastifyOptions): InklessFastifyOptions {
+  const { path, webhooks, ...coreOptions } = options
+  const ignored = Object.keys(coreOptions)
+  if (webhooks && ignored.length > 0) {
+    throw new TypeError(
+      `inkless-webhooks: ${ignored.join(', ')} beside \`webhooks\` would be ignored: pass them to createInklessWebhooks() for that instance instead.`,
+    )
+  }
+  return options
+}
+
+function createPlugin(
+  optionsOrInstance: InklessFastifyOptions | AnyInklessWebhooks | undefined,
+  adapterOptions: Partial<FastifyAdapterOptions> | undefined,
+): InklessFastifyPlugin {
+  let given = optionsOrInstance
+  let adapterGiven = adapterOptions
+  if (!isInklessWebhooks(given) && given?.webhooks !== undefined) {
+    const { path, webhooks } = fromWebhooksOption(given)
+    given = webhooks
+    adapterGiven = { path, ...adapterOptions }
+  }
+  const { webhooks, adapter } = splitAdapterOptions<FastifyAdapterOptions>(
+    given,
+    adapterGiven as FastifyAdapterOptions | undefined,
+    ['path'],
+    createInklessWebhooks,
+  )
+  const { path } = adapter
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new TypeError('inkless-webhooks: the fastify plugin needs a `path` such as "/webhook"')
+  }
+  const plugin = fp(
+    async (app: FastifyInstance, options: RegisterOptions) => serve(app, webhooks, path, options),
+    META,
+  )
+  return Object.assign(plugin, { webhooks })
+}
+
+// Fastify calls a plugin with its instance; the factory is called with options or a core
+// instance, never with a Fastify instance.
+const isFastifyInstance = (value: unknown): value is FastifyInstance =>
+  typeof (value as FastifyInstance | undefined)?.addContentTypeParser === 'function'
+
+function inklessWebhooksFactory(
+  optionsOrInstance?: InklessFastifyOptions | AnyInklessWebhooks | FastifyInstance,
+  second?: Partial<FastifyAdapterOptions> | InklessFastifyOptions,
+): InklessFastifyPlugin | Promise<void> {
+  if (isFastifyInstance(optionsOrInstance)) {
+    return registeredWithOptions(optionsOrInstance, { ...second } as InklessFastifyOptions)
+  }
+  return createPlugin(optionsOrInstance, second)
+}
+
+// The deprecated form, `app.register(inklessWebhooks, { path, … })`: a configuration error
+// rejects the registration.
+async function registeredWithOptions(app: FastifyInstance, options: InklessFastifyOptions) {
+  const { prefix, logLevel, logSerializers, ...ours } = options as InklessFastifyOptions &
+    RegisterOptions & { logLevel?: unknown; logSerializers?: unknown }
+  await createPlugin(ours, undefined)(app, { prefix })
+}
+
+/**
+ * The plugin for one webhook route, as every adapter takes its options:
+ * `await app.register(inklessWebhooks({ path: '/webhook', secret, onEnvelopeComplete }))`, or
+ * with an existing instance `await app.register(inklessWebhooks(webhooks, { path: '/webhook' }))`.
+ * The plugin's `.webhooks` is the instance; the context it is registered in is also decorated
+ * with it as `inklessWebhooks`.
+ */
+export const inklessWebhooks: InklessFastify = fp(
+  inklessWebhooksFactory as FastifyPluginAsync,
+  META,
+) as unknown as InklessFastify
 
 export default inklessWebhooks

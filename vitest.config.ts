@@ -17,11 +17,10 @@ export default defineConfig({
       provider: 'v8',
       include: ['packages/core/src/**/*.ts'],
       reporter: ['text-summary', 'text'],
-      // Was 95/95/95/90. Core's queue-worker side (job-runner, outage, shutdown, queue-worker)
-      // and the split telemetry are exercised only through the queue packages' built code,
-      // which v8 does not map back to src (86.5% of lines measured): core unit tests for them
-      // are owed, and the gate goes back up with them.
-      thresholds: { lines: 85, statements: 84, functions: 88, branches: 78 },
+      // Over core's sources only: the queue packages' tests run core's built code, which v8
+      // does not map back to src, so core's queue-worker side has unit tests of its own
+      // (packages/core/test/job-runner, job-telemetry, outage, shutdown).
+      thresholds: { lines: 95, statements: 95, functions: 95, branches: 90 },
     },
   },
 })

@@ -482,6 +482,9 @@ describe('metrics', () => {
     const webhooks = createInklessWebhooks({
       secret: SECRET,
       onEvent: () => {},
+      onLinkViewed: () => {
+        throw new Error('CRM down')
+      },
       onError: () => {},
       dedupe: {
         claim: async (key) => {
@@ -497,6 +500,8 @@ describe('metrics', () => {
     const url = await serve(webhooks)
 
     await deliver(url, eventBody('otp_sent'))
+    // A failed listener releases the claim, so that Inkless's retry runs it again.
+    expect((await deliver(url, eventBody('link_viewed'))).status).toBe(500)
     down = true
     expect((await deliver(url, eventBody('otp_sent'))).status).toBe(503)
 
@@ -504,11 +509,12 @@ describe('metrics', () => {
     expect(
       store.dataPoints.map((p) => [p.attributes, p.value.count, (p.value.min ?? -1) >= 0]),
     ).toEqual([
-      [{ 'inkless.dedupe.operation': 'claim' }, 1, true],
+      [{ 'inkless.dedupe.operation': 'claim' }, 2, true],
       [{ 'inkless.dedupe.operation': 'complete' }, 1, true],
+      [{ 'inkless.dedupe.operation': 'release' }, 1, true],
       [{ 'inkless.dedupe.operation': 'claim', 'error.type': 'Error' }, 1, true],
     ])
-    expect(deliverySpans()[1]?.attributes).toMatchObject({
+    expect(deliverySpans()[2]?.attributes).toMatchObject({
       'inkless.outcome': 'rejected',
       'inkless.reason': 'store_unavailable',
       'http.response.status_code': 503,

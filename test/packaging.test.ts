@@ -1,12 +1,13 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from './support/ports.js'
 import { PostgresServer } from './support/postgres.js'
 import { RedisServer } from './support/redis.js'
 
@@ -53,15 +54,19 @@ const compile = (code: string) =>
   }).outputText
 
 /**
- * Each ```js or ```ts block of a README (as JavaScript), with the ```text block right after
- * it: what it prints.
+ * Each ```js or ```ts block of a README (`code` as JavaScript, `source` as printed), with the
+ * ```text block right after it: what it prints.
  */
-function examples(readme: string): { code: string; prints: string }[] {
+function examples(
+  readme: string,
+): { lang: string; source: string; code: string; prints: string }[] {
   const blocks = fences(readme)
   return blocks.flatMap((block, i) =>
     block.lang === 'js' || block.lang === 'ts'
       ? [
           {
+            lang: block.lang,
+            source: block.code,
             code: block.lang === 'ts' ? compile(block.code) : block.code,
             prints: blocks[i + 1]?.lang === 'text' ? (blocks[i + 1]?.code ?? '') : '',
           },
@@ -143,9 +148,18 @@ describe('packed packages installed with npm', () => {
     timeout: 180_000,
   }, async () => {
     const names = new Set(packed.map((p) => p.name))
-    // The README install lines, with each of our packages taken from its tarball.
+    // The README install lines, with each of our packages taken from its tarball; and what a
+    // TypeScript user adds (the test below): the compiler npm serves, and the types of Node
+    // and of the frameworks that ship none.
     const registry = packed.flatMap((p) => installed(p.readme)).filter((spec) => !names.has(spec))
-    await npmInstall(dir, [...packed.map((p) => p.tarball), ...new Set(registry)])
+    const typescript = [
+      'typescript@7',
+      '@types/node@20',
+      '@types/express@5',
+      '@types/koa',
+      '@types/pg',
+    ]
+    await npmInstall(dir, [...packed.map((p) => p.tarball), ...new Set(registry), ...typescript])
 
     const [redis, postgres] = await Promise.all([RedisServer.start(), PostgresServer.start()])
     try {
@@ -171,7 +185,8 @@ describe('packed packages installed with npm', () => {
           return Promise.all(
             (await runsOf(code, `${pkg}-readme-${i + 1}`)).map(async ({ file, database }) => {
               await writeFile(join(dir, `${file}.mjs`), code)
-              const options = { cwd: dir, env: { ...env, ...database }, timeout: 60_000 }
+              const port = { PORT: String(await freePort()) } // side by side: a port each
+              const options = { cwd: dir, env: { ...env, ...database, ...port }, timeout: 60_000 }
               const { stdout } = await run('node', [`${file}.mjs`], options)
               return [file, { stdout: stdout.trim(), prints: prints.trim() }] as const
             }),
@@ -199,6 +214,60 @@ describe('packed packages installed with npm', () => {
         expect(version.stdout).toBe(`${manifest.version}\n`)
       }
     }
+  })
+
+  // A TypeScript user pastes the examples too: each README's, as printed, type-checks strict
+  // with module nodenext against the tarballs' declarations, under TypeScript 7 (what npm
+  // serves, installed above) and the project's TypeScript 6; ```js blocks with checkJs.
+  it('every README example type-checks under TypeScript 7 and 6 (strict, nodenext)', {
+    timeout: 60_000,
+  }, async () => {
+    if (!existsSync(join(dir, 'node_modules/typescript'))) throw new Error('the install failed')
+    const app = join(dir, 'typecheck')
+    await mkdir(app, { recursive: true })
+    const files = packed.flatMap(({ dir: pkg, readme }) =>
+      examples(readme).map(({ lang, source }, i) => {
+        const file = `${pkg}-${i + 1}.${lang === 'ts' ? 'mts' : 'mjs'}`
+        return { file, source }
+      }),
+    )
+    await Promise.all(files.map(({ file, source }) => writeFile(join(app, file), source)))
+    const compilerOptions = {
+      strict: true,
+      module: 'nodenext',
+      target: 'es2022',
+      noEmit: true,
+      allowJs: true,
+      checkJs: true,
+      types: ['node'],
+      // Nest's decorators, as a Nest app compiles them.
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+    }
+    const tsconfig = { compilerOptions, files: files.map(({ file }) => file) }
+    await writeFile(join(app, 'tsconfig.json'), JSON.stringify(tsconfig))
+    // TypeScript 7 also checks our declaration files; tsd already does under TypeScript 6.
+    const compilers = [
+      { label: 'TypeScript 7', tsc: join(dir, 'node_modules/typescript/bin/tsc'), flags: [] },
+      {
+        label: 'TypeScript 6',
+        tsc: join(root, 'node_modules/typescript/bin/tsc'),
+        flags: ['--skipLibCheck'],
+      },
+    ]
+    const checks = compilers.map(async ({ label, tsc, flags }) => {
+      const { stdout } = await run('node', [tsc, '-v'])
+      expect(stdout, label).toMatch(new RegExp(`^Version ${label.split(' ')[1]}\\.`))
+      const checked = await run('node', [tsc, '-p', app, ...flags], { cwd: app }).then(
+        () => '',
+        (error: { stdout?: string }) => error.stdout ?? String(error),
+      )
+      // Errors in other packages' declarations (PGlite's, @types/koa's) are theirs to fix.
+      const theirs = /^(\.\.\/)*node_modules\/(?!@inkless-webhooks\/)/
+      const ours = checked.split(/\n(?=\S)/).filter((error) => error && !theirs.test(error))
+      expect.soft(ours, label).toEqual([])
+    })
+    await Promise.all(checks)
   })
 
   // Alone in an empty app, exactly as its README says: nothing else installed beside it (the
@@ -242,7 +311,12 @@ describe('packed packages installed with npm', () => {
       const [example] = examples(bullmq.readme)
       if (!example) throw new Error('the bullmq README has no example')
       await writeFile(join(app, 'example.mjs'), example.code)
-      const env = { ...process.env, INKLESS_WEBHOOK_SECRET: 'whsec_readme', REDIS_URL: redis.url }
+      const env = {
+        ...process.env,
+        INKLESS_WEBHOOK_SECRET: 'whsec_readme',
+        REDIS_URL: redis.url,
+        PORT: String(await freePort()),
+      }
       const { stdout } = await run('node', ['example.mjs'], { cwd: app, env, timeout: 20_000 })
       expect(stdout.trim()).toBe(example.prints.trim())
 

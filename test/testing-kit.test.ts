@@ -54,7 +54,7 @@ describe('fixtures', () => {
       document_token: 'tok',
     })
     expect(() => createTestEvent('document_voided' as 'document_signed')).toThrow(
-      /Unknown Inkless event/,
+      /^inkless-webhooks: unknown event "document_voided"\. Known events: document_signing_link_sent, /,
     )
   })
 
@@ -72,7 +72,9 @@ describe('fixtures', () => {
         'x-inkless-alg'
       ],
     ).toBe('SHA1')
-    expect(() => buildSignedRequest(raw, { secret: '' })).toThrow(/INKLESS_WEBHOOK_SECRET/)
+    expect(() => buildSignedRequest(raw, { secret: '' })).toThrow(
+      /^inkless-webhooks: no secret to sign with\. Pass \{ secret \} or set INKLESS_WEBHOOK_SECRET/,
+    )
   })
 
   it("works with Hono's app.request() and handle() as they are", async () => {

@@ -20,7 +20,9 @@ export function createTestEvent<N extends InklessEventName>(
   overrides: Partial<InklessEventOf<N>> & Record<string, unknown> = {},
 ): InklessEventOf<N> {
   if (!isInklessEventName(name)) {
-    throw new TypeError(`Unknown Inkless event "${name}". Known: ${INKLESS_EVENTS.join(', ')}`)
+    throw new TypeError(
+      `inkless-webhooks: unknown event "${name}". Known events: ${INKLESS_EVENTS.join(', ')}.`,
+    )
   }
   return {
     event: name,
@@ -52,8 +54,11 @@ export interface SignOptions {
 
 function secretFrom(options: SignOptions): string {
   const secret = options.secret ?? process.env.INKLESS_WEBHOOK_SECRET
-  if (!secret)
-    throw new TypeError('Pass { secret } or set INKLESS_WEBHOOK_SECRET to sign deliveries.')
+  if (!secret) {
+    throw new TypeError(
+      'inkless-webhooks: no secret to sign with. Pass { secret } or set INKLESS_WEBHOOK_SECRET to the secret your endpoint checks.',
+    )
+  }
   return secret
 }
 

@@ -122,6 +122,52 @@ describe.each(lingeringTargets)('$name', (target) => {
     expect(onEvent).not.toHaveBeenCalled()
   })
 
+  it('after a 408, what the client still sends (past maxBodyBytes) is read to its end, not reset', async () => {
+    const onEvent = vi.fn()
+    const maxBodyBytes = 4 * 1024
+    app = await target.start({
+      secret: SECRET,
+      onError: () => {},
+      onEvent,
+      maxBodyBytes,
+      bodyTimeoutMs: 500,
+    })
+    const { port, pathname } = new URL(app.url as string)
+    const before = app.bytesRead()
+    const socket = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true })
+    await once(socket, 'connect')
+    const received: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => received.push(chunk))
+    let socketError: string | undefined
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      socketError ??= error.code
+    })
+    // Chunked (a declared length past the limit is answered 413 at once): within the
+    // lingering bound (1 MiB here), far past the body limit.
+    const bodyBytes = 256 * 1024
+    const head = `POST ${pathname} HTTP/1.1\r\nhost: 127.0.0.1\r\ntransfer-encoding: chunked\r\n${Object.entries(
+      signed('x'),
+    )
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n')}\r\n\r\n`
+    socket.write(`${head}1\r\n{\r\n`)
+    await vi.waitFor(
+      () => expect(Buffer.concat(received).toString('latin1')).toMatch(/^HTTP\/1\.1 408 /),
+      {
+        timeout: 5000,
+      },
+    )
+    // The rest of the body, after the answer: the server keeps reading it (the lingering
+    // close, bounded by bodyTimeoutMs) until it ends, rather than closing with bytes unread.
+    const rest = bodyBytes - 1
+    socket.end(`${rest.toString(16)}\r\n${'a'.repeat(rest)}\r\n0\r\n\r\n`)
+    await vi.waitFor(async () => expect(await app?.openConnections()).toBe(0), { timeout: 5000 })
+    socket.destroy()
+    expect(socketError).toBeUndefined()
+    expect(app.bytesRead() - before).toBeGreaterThan(bodyBytes)
+    expect(onEvent).not.toHaveBeenCalled()
+  })
+
   it('a 100 MiB upload is cut off after a read bounded by maxBodyBytes (1 MiB at the default)', async () => {
     app = await target.start({ secret: SECRET, onError: () => {} })
     const before = app.bytesRead()

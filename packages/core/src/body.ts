@@ -115,8 +115,14 @@ export function readBody(
 
 const wholeRead = Symbol.for('inkless-webhooks.whole-body')
 
+/** How core reads a {@link wholeBody}: the read, and how to stop it at the deadline. */
+interface WholeRead {
+  readonly read: (limit: number) => Promise<ArrayBuffer | Uint8Array>
+  readonly stop: (() => void) | undefined
+}
+
 interface WholeBody extends AsyncIterable<Uint8Array> {
-  readonly [wholeRead]: () => Promise<ArrayBuffer | Uint8Array>
+  readonly [wholeRead]: WholeRead
 }
 
 const bytesOf = (body: ArrayBuffer | Uint8Array) =>
@@ -124,37 +130,48 @@ const bytesOf = (body: ArrayBuffer | Uint8Array) =>
 
 /**
  * A body read in one call, such as a Fetch `Request`'s `arrayBuffer()` once the server has
- * bounded it by its declared length: core calls `read` when it wants the body, under the
- * same size limit and deadline as a stream, without iterating over one chunk. Other readers
- * see an async iterable of that one chunk.
+ * bounded it by its declared length, or `raw-body` over a Node request: core calls
+ * `read(limit)` when it wants the body, under the same size limit and deadline as a stream,
+ * without iterating over one chunk. A read that rejects with an error whose `status` is 413
+ * (as `raw-body`'s does past its `limit`) is answered 413; any other rejection is an
+ * unreadable body (400). `stop` is called if the deadline passes first, to stop reading
+ * (its answer is then 408). Other readers see an async iterable of that one chunk, read
+ * without a limit.
  */
 export function wholeBody(
-  read: () => Promise<ArrayBuffer | Uint8Array>,
+  read: (limit: number) => Promise<ArrayBuffer | Uint8Array>,
+  stop?: () => void,
 ): AsyncIterable<Uint8Array> {
   const body: WholeBody = {
-    [wholeRead]: read,
+    [wholeRead]: { read, stop },
     async *[Symbol.asyncIterator]() {
-      yield bytesOf(await read())
+      yield bytesOf(await read(Number.POSITIVE_INFINITY))
     },
   }
   return body
 }
 
+const isTooLarge = (error: unknown) => (error as { status?: unknown } | null)?.status === 413
+
 function readWhole(
-  read: () => Promise<ArrayBuffer | Uint8Array>,
+  { read, stop }: WholeRead,
   limit: number,
   deadline: Deadline,
 ): Promise<ReadResult> {
   return new Promise((resolve, reject) => {
-    const cancel = deadline(() => resolve('timeout'))
-    read().then(
+    const cancel = deadline(() => {
+      stop?.()
+      resolve('timeout')
+    })
+    read(limit).then(
       (body) => {
         cancel()
         resolve(withinLimit(bytesOf(body), limit))
       },
       (error: unknown) => {
         cancel()
-        reject(error)
+        if (isTooLarge(error)) resolve('too-large')
+        else reject(error)
       },
     )
   })

@@ -360,6 +360,15 @@ expectType<AsyncIterable<Uint8Array>>(whole)
 expectAssignable<BodySource>(whole)
 expectAssignable<InklessRequest>({ method: 'POST', headers: {}, rawBody: whole })
 expectError(wholeBody(async () => '{}'))
+// The read is given the size limit, and a stop for the deadline (raw-body over a Node stream).
+declare const stream: NodeJS.ReadableStream
+expectType<AsyncIterable<Uint8Array>>(
+  wholeBody(
+    (limit: number) => Promise.resolve(new Uint8Array(limit)),
+    () => stream.pause(),
+  ),
+)
+expectError(wholeBody((limit: string) => Promise.resolve(new Uint8Array(limit.length))))
 
 // A store whose claims bring listener context: the extras are typed in every listener.
 declare const transactional: DedupeStore<{ readonly tx: { run(sql: string): Promise<void> } }>

@@ -350,6 +350,30 @@ describe('a body read in one call (wholeBody)', () => {
     expect(onEvent).toHaveBeenCalledTimes(1)
   })
 
+  it('is given the size limit; a 413 rejection is a 413, and stop() ends a read the deadline cut', async () => {
+    const w = createInklessWebhooks({
+      secret: SECRET,
+      onEvent: () => {},
+      maxBodyBytes: 1000,
+      bodyTimeoutMs: 50,
+      onError: () => {},
+    })
+    // raw-body's error past its limit: an http-errors 413.
+    const read = vi.fn((_limit: number) =>
+      Promise.reject(Object.assign(new Error('request entity too large'), { status: 413 })),
+    )
+    const large = wholeBody(read)
+    expect((await w.handle({ method: 'POST', headers: {}, rawBody: large })).status).toBe(413)
+    expect(read).toHaveBeenCalledWith(1000)
+    const stop = vi.fn()
+    const never = wholeBody(() => new Promise<Uint8Array>(() => {}), stop)
+    expect((await w.handle({ method: 'POST', headers: {}, rawBody: never })).status).toBe(408)
+    expect(stop).toHaveBeenCalledTimes(1)
+    const done = wholeBody(async () => new Uint8Array(2), stop)
+    expect((await w.handle({ method: 'POST', headers: {}, rawBody: done })).status).toBe(401)
+    expect(stop).toHaveBeenCalledTimes(1)
+  })
+
   it('is one chunk to any other reader', async () => {
     const chunks: Uint8Array[] = []
     for await (const chunk of wholeBody(async () => new Uint8Array([1, 2, 3]).buffer))

@@ -15,7 +15,13 @@ import type {
   InklessWebhooks,
   Logger,
 } from '@inkless-webhooks/core'
-import { type BodySource, consumedBody, pathMatches } from '@inkless-webhooks/core/adapter'
+import {
+  type BodySource,
+  consumedBody,
+  pathMatches,
+  wholeBody,
+} from '@inkless-webhooks/core/adapter'
+import getRawBody from 'raw-body'
 
 /** The `next` of connect-style stacks: called for requests that are not the webhook's. */
 export type NextFunction = (error?: unknown) => void
@@ -42,8 +48,9 @@ export interface KeptBody {
 /**
  * The request as core reads it: bytes an upstream parser kept, a marker when the stream was
  * already drained without keeping them (the answer is a 500 naming `fix`, a function being
- * called then, while the framework's call stack is still there to look at), or the stream
- * itself, which core reads up to the size limit without destroying it.
+ * called then, while the framework's call stack is still there to look at), or the stream,
+ * which `raw-body` reads when core asks for it (after its early answers), up to the size
+ * limit and without destroying it.
  */
 export function toInklessRequest(
   req: IncomingMessage,
@@ -51,7 +58,7 @@ export function toInklessRequest(
   kept?: KeptBody,
 ): InklessRequest {
   const bytes = kept?.bytes
-  let rawBody: BodySource = req
+  let rawBody: BodySource | undefined
   let keptBy: string | undefined
   if (typeof bytes === 'string' || bytes instanceof Uint8Array) {
     rawBody = bytes
@@ -63,9 +70,34 @@ export function toInklessRequest(
     method: req.method ?? 'GET',
     url: req.url,
     headers: req.headers,
-    rawBody,
+    rawBody: rawBody ?? readLazily(req),
     ...(keptBy === undefined ? {} : { keptBy }),
   }
+}
+
+/**
+ * The request's body, read by `raw-body` once core asks for it: its `limit` (over it, or a
+ * declared Content-Length over it: 413), its check that the bytes match the declared length
+ * (400), and its 400 for an aborted request. No `encoding`: the signature covers the bytes as
+ * sent, so they are verified undecoded. `raw-body` has no deadline: when core's passes, its
+ * 'data' listener is detached and the stream paused, as at its limit, so the lingering close
+ * below reads the rest instead.
+ */
+function readLazily(req: IncomingMessage): BodySource {
+  let reading: ((chunk: Buffer) => void) | undefined
+  return wholeBody(
+    (limit) => {
+      const listening = req.listenerCount('data')
+      const body = getRawBody(req, { length: req.headers['content-length'], limit })
+      if (req.listenerCount('data') > listening)
+        reading = req.listeners('data').at(-1) as (chunk: Buffer) => void
+      return body
+    },
+    () => {
+      req.pause()
+      if (reading) req.off('data', reading)
+    },
+  )
 }
 
 // Lingering close, as nginx does it: after an early answer (413, 404, 405, 408) the client

@@ -55,6 +55,9 @@ describe('signPayload / verifySignature', () => {
     expect(verifySignature(body, `${sig}=`, SECRET)).toBe(false)
     expect(verifySignature(body, sig.slice(0, 43), SECRET)).toBe(false)
     expect(verifySignature(body, ` ${sig.slice(1)}`, SECRET)).toBe(false)
+    // A UTF-16 unit whose low byte is the right character.
+    const wide = `${sig.slice(0, 5)}${String.fromCharCode(0x100 + sig.charCodeAt(5))}${sig.slice(6)}`
+    expect(verifySignature(body, wide, SECRET)).toBe(false)
   })
 
   it('never throws on nonsense', () => {

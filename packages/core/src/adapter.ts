@@ -46,12 +46,32 @@ export function splitAdapterOptions<A extends object>(
   /** The adapter's own options, wherever they were given. */
   adapter: Partial<A>
 } {
-  const adapter: Partial<A> = { ...adapterOptions }
-  if (isInklessWebhooks(optionsOrInstance)) return { webhooks: optionsOrInstance, adapter }
-  const core: Record<string, unknown> = { ...optionsOrInstance }
-  for (const key of adapterKeys) {
-    if (key in core) adapter[key] = core[key] as A[typeof key]
-    delete core[key]
+  // Core options beside the adapter's would be ignored, silently in JavaScript.
+  const stray = Object.keys(adapterOptions ?? {}).filter(
+    (key) => !(adapterKeys as readonly string[]).includes(key),
+  )
+  if (stray.length > 0) {
+    throw new TypeError(
+      `inkless-webhooks: ${stray.join(', ')} in the adapter options (the second argument) would be ignored: only ${adapterKeys.join(', ')} go there; pass the others to createInklessWebhooks(), or in the first argument.`,
+    )
   }
-  return { webhooks: create(core), adapter }
+  const adapter: Partial<A> = { ...adapterOptions }
+  let webhooks: InklessWebhooks
+  if (isInklessWebhooks(optionsOrInstance)) webhooks = optionsOrInstance
+  else {
+    const core: Record<string, unknown> = { ...optionsOrInstance }
+    for (const key of adapterKeys) {
+      if (key in core) adapter[key] = core[key] as A[typeof key]
+      delete core[key]
+    }
+    webhooks = create(core)
+  }
+  // A path without its leading slash would match no request: every delivery a 404.
+  const { path } = adapter as { path?: unknown }
+  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
+    throw new TypeError(
+      `inkless-webhooks: \`path\` must be an absolute path such as '/webhook' (got ${JSON.stringify(path)}).`,
+    )
+  }
+  return { webhooks, adapter }
 }

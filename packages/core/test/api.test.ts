@@ -280,6 +280,35 @@ describe('options', () => {
     expect(isInklessWebhooks(split.webhooks)).toBe(true)
     expect(split.adapter).toEqual({ path: '/hook' })
   })
+
+  it('splitAdapterOptions refuses what would be ignored or match nothing, as JavaScript gets no type error', () => {
+    const w = createInklessWebhooks({ secret: SECRET })
+    const split = (first: object, second?: object) =>
+      splitAdapterOptions<{ path?: string }>(
+        first as { path?: string },
+        second,
+        ['path'],
+        createInklessWebhooks,
+      )
+    // A callback beside an instance never ran; beside options, neither did it.
+    for (const first of [w, { secret: SECRET }]) {
+      expect(() => split(first, { path: '/hook', onDocumentSigned() {} })).toThrow(
+        /^inkless-webhooks: onDocumentSigned in the adapter options \(the second argument\) would be ignored: only path go there/,
+      )
+    }
+    // `path: 'webhook'` answered every delivery 404.
+    for (const [first, second] of [
+      [{ secret: SECRET, path: 'webhook' }],
+      [w, { path: 'webhook' }],
+    ]) {
+      expect(() => split(first as object, second)).toThrow(
+        `inkless-webhooks: \`path\` must be an absolute path such as '/webhook' (got "webhook").`,
+      )
+    }
+    expect(() => split(w, { path: 7 })).toThrow(/must be an absolute path .* \(got 7\)/)
+    expect(split(w, { path: '/' }).adapter).toEqual({ path: '/' })
+    expect(split({ secret: SECRET }).adapter).toEqual({})
+  })
 })
 
 describe('Node.js streams as the body', () => {

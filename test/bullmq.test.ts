@@ -196,6 +196,9 @@ describe('receiver: inklessQueue', () => {
     await receiver({ dedupeWindowSeconds: 60 }, queue).deliver(b)
     expect((await stateOf(queue, a))?.opts.removeOnComplete).toEqual({ age: 3600 })
     expect((await stateOf(queue, b))?.opts.removeOnComplete).toEqual({ age: 60 })
+    expect(() =>
+      createInklessQueue(queue, { dedupeWindowMs: 60_000, dedupeWindowSeconds: 60 }),
+    ).toThrow(/^inkless-webhooks: dedupeWindowMs and dedupeWindowSeconds are one option/)
   })
 })
 

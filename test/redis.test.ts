@@ -72,6 +72,16 @@ describe('createRedisDedupeStore against a real Redis', () => {
     expect(Number(await c.pttl(`${p}b`))).toBeGreaterThan(29_000)
     await old.complete('b')
     expect(Number(await c.pttl(`${p}b`))).toBeGreaterThan(59_000)
+    // Both names of one option: one would be ignored, so neither is taken.
+    expect(() => createRedisDedupeStore(c, { ttlMs: 60_000, ttlSeconds: 60 })).toThrow(
+      /^inkless-webhooks: ttlMs and ttlSeconds are one option \(ttlSeconds is its deprecated name\)/,
+    )
+    expect(() => createRedisDedupeStore(c, { timeoutMs: 200, commandTimeoutMs: 200 })).toThrow(
+      /^inkless-webhooks: timeoutMs and commandTimeoutMs are one option/,
+    )
+    expect(() => createRedisDedupeStore(c, { processingTtlSeconds: 1.5 })).toThrow(
+      /^inkless-webhooks: processingTtlSeconds must be a positive integer/,
+    )
   })
 
   it('a claim left by a dead instance expires; its late release cannot delete the new claim', async () => {

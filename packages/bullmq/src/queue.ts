@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { DeliveryQueue, QueuedDelivery } from '@inkless-webhooks/core'
-import { positiveOption, withDeadline } from '@inkless-webhooks/core/adapter'
+import { positiveOption, renamedOption, withDeadline } from '@inkless-webhooks/core/adapter'
 import { createOutageReporter, toStoredDelivery } from '@inkless-webhooks/core/queue'
 import type { BackoffOptions, JobsOptions, Queue } from 'bullmq'
 import { assertRedisClient } from './connection.js'
@@ -66,12 +66,12 @@ export function createInklessQueue(
     backoff: options.backoff ?? { type: 'exponential', delay: 1000 },
     removeOnComplete: {
       // BullMQ keeps completed jobs by age in seconds.
-      age:
-        options.dedupeWindowMs === undefined && options.dedupeWindowSeconds !== undefined
-          ? positiveOption('dedupeWindowSeconds', options.dedupeWindowSeconds, 0, INTEGER)
-          : Math.ceil(
-              positiveOption('dedupeWindowMs', options.dedupeWindowMs, 86_400_000, INTEGER) / 1000,
-            ),
+      age: Math.ceil(
+        renamedOption(options, 'dedupeWindowMs', 'dedupeWindowSeconds', 86_400_000, {
+          ...INTEGER,
+          aliasInSeconds: true,
+        }) / 1000,
+      ),
     },
     // The failed set is the dead letter: kept until replayed or removed, or for the retention.
     removeOnFail:

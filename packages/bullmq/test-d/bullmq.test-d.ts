@@ -4,6 +4,7 @@ import {
   type FailedJob,
   failedDeliveries,
   type InklessJobData,
+  type InklessQueueOptions,
   type InklessWorker,
   inklessQueue,
   type JobContext,
@@ -19,7 +20,13 @@ import {
   type InklessUnknownEvent,
 } from '@inkless-webhooks/core'
 import { Queue, type Worker } from 'bullmq'
-import { expectAssignable, expectError, expectType } from 'tsd'
+import {
+  expectAssignable,
+  expectDeprecated,
+  expectError,
+  expectNotDeprecated,
+  expectType,
+} from 'tsd'
 
 const connection = { host: '127.0.0.1', port: 6379 }
 
@@ -35,6 +42,12 @@ createInklessWebhooks({ secret: 's', queue })
 expectError(inklessQueue({}))
 expectError(inklessQueue(new Queue('inkless', { connection }), { timeoutMs: '2s' }))
 expectError(inklessQueue(new Queue<{ other: true }>('other', { connection })))
+// Durations in ms; the old name in seconds is deprecated.
+createInklessQueue(new Queue('inkless', { connection }), { dedupeWindowMs: 3_600_000 })
+expectError(createInklessQueue(new Queue('inkless', { connection }), { dedupeWindowMS: 1 }))
+declare const queueOptions: InklessQueueOptions
+expectNotDeprecated(queueOptions.dedupeWindowMs)
+expectDeprecated(queueOptions.dedupeWindowSeconds)
 
 // Worker: core's callbacks, narrowed, with the job's context.
 const worker = createInklessWorker({

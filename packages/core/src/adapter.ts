@@ -11,7 +11,13 @@ import type { InklessWebhooksOptions } from './options.js'
 import { type AnyInklessWebhooks, type InklessWebhooks, isInklessWebhooks } from './webhooks.js'
 
 export { type BodySource, type ConsumedBody, consumedBody, wholeBody } from './body.js'
-export { type PositiveOptionRule, positiveOption, withDeadline } from './checks.js'
+export {
+  type PositiveOptionRule,
+  positiveOption,
+  type RenamedOptionRule,
+  renamedOption,
+  withDeadline,
+} from './checks.js'
 export { getHeader } from './headers.js'
 export {
   createListenerRegistry,

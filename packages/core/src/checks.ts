@@ -36,6 +36,54 @@ export function positiveOption(
   return resolved
 }
 
+/** What `renamedOption` accepts beside {@link PositiveOptionRule}. */
+export interface RenamedOptionRule extends PositiveOptionRule {
+  /** The deprecated name took seconds: its value is returned in ms. Default false. */
+  readonly aliasInSeconds?: boolean
+}
+
+/**
+ * Option `name`, or its deprecated name `alias` when only that is given (in seconds when the
+ * rule says so, returned in ms), or `fallback`; checked as {@link positiveOption} checks it,
+ * under the name the caller used. Both names given: a `TypeError` naming both, since one
+ * would be silently ignored.
+ */
+export function renamedOption(
+  options: object,
+  name: string,
+  alias: string,
+  fallback: number,
+  rule?: RenamedOptionRule,
+): number
+export function renamedOption(
+  options: object,
+  name: string,
+  alias: string,
+  fallback: undefined,
+  rule?: RenamedOptionRule,
+): number | undefined
+export function renamedOption(
+  options: object,
+  name: string,
+  alias: string,
+  fallback: number | undefined,
+  { aliasInSeconds = false, ...rule }: RenamedOptionRule = {},
+): number | undefined {
+  const given = options as Readonly<Record<string, number | undefined>>
+  const value = given[name]
+  const old = given[alias]
+  if (old !== undefined) {
+    if (value !== undefined) {
+      throw new TypeError(
+        `inkless-webhooks: ${name} and ${alias} are one option (${alias} is its deprecated name): give ${name} only.`,
+      )
+    }
+    return positiveOption(alias, old, 0, rule) * (aliasInSeconds ? 1000 : 1)
+  }
+  if (value === undefined && fallback === undefined) return undefined
+  return positiveOption(name, value, fallback ?? 0, rule)
+}
+
 /**
  * `work`, or a rejection with `onTimeout()`'s error once `ms` have passed first. The timer
  * does not keep the process alive.

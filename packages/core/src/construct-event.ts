@@ -1,11 +1,18 @@
 import type { RawBody } from './body.js'
+import { renamedOption } from './checks.js'
 import { InklessWebhookError } from './errors.js'
 import type { InklessEvent, InklessUnknownEvent } from './events.js'
 import { parseEvent, timestampProblem } from './parse.js'
 
 /** What {@link constructEvent} checks beside the signature. */
 export interface ConstructEventOptions {
-  /** Refuse events whose `timestamp` is further than this from now. Off by default. */
+  /** Refuse events whose `timestamp` is further than this many ms from now. Off by default. */
+  readonly toleranceMs?: number
+  /**
+   * The same in seconds.
+   *
+   * @deprecated Use `toleranceMs` (in ms).
+   */
   readonly toleranceSeconds?: number
   /** Clock in ms, injectable for tests. Default `Date.now`. */
   readonly now?: () => number
@@ -38,11 +45,14 @@ export function eventOf(
       'The body is the handshake, not an event: answer it with its verification_secret.',
     )
   }
-  if (options.toleranceSeconds !== undefined) {
+  const toleranceMs = renamedOption(options, 'toleranceMs', 'toleranceSeconds', undefined, {
+    aliasInSeconds: true,
+  })
+  if (toleranceMs !== undefined) {
     const problem = timestampProblem(
       parsed.event.timestamp,
       (options.now ?? Date.now)(),
-      options.toleranceSeconds * 1000,
+      toleranceMs,
     )
     if (problem === 'invalid') {
       throw new InklessWebhookError(

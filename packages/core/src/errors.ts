@@ -14,7 +14,7 @@
  * - `job_refused`: a queue worker found a job that is not a delivery a receiver stored (its
  *   raw body is not an event, or does not match its dedupe key); no listener ran.
  * - `invalid_payload`, `stale_timestamp`: thrown by `constructEvent` for a body that is not
- *   an event, or an event outside `toleranceSeconds` (a missing or wrong signature is
+ *   an event, or an event outside `toleranceMs` (a missing or wrong signature is
  *   `signature_rejected`).
  * - `internal`: anything else.
  */

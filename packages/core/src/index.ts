@@ -30,7 +30,7 @@ export { signPayload, signPayloadAsync, verifySignature, verifySignatureAsync }
  * Verifies `rawBody` against the `X-Inkless-Signature` header under `secrets` (one, or
  * several during rotation), parses it and returns the typed event, or throws an
  * `InklessWebhookError`: `signature_rejected`, `invalid_payload` (not an event, or the
- * handshake), `stale_timestamp` (with `toleranceSeconds`). Synchronous: needs node:crypto
+ * handshake), `stale_timestamp` (with `toleranceMs`). Synchronous: needs node:crypto
  * (Node, Bun); {@link constructEventAsync} works everywhere.
  */
 export function constructEvent(

@@ -1,4 +1,4 @@
-import { positiveOption } from './checks.js'
+import { positiveOption, renamedOption } from './checks.js'
 import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js'
 import type { InklessError } from './errors.js'
 import type { InklessVerificationRequest } from './events.js'
@@ -80,7 +80,13 @@ export interface InklessWebhooksOptions<Extras extends object = object>
   queue?: DeliveryQueue
   /** Where processed deliveries are remembered; `false` turns deduplication off. */
   dedupe?: DedupeStore<Extras> | false
-  /** Refuse events whose `timestamp` is further than this from now. Off by default. */
+  /** Refuse events whose `timestamp` is further than this many ms from now. Off by default. */
+  toleranceMs?: number
+  /**
+   * The same in seconds.
+   *
+   * @deprecated Use `toleranceMs` (in ms).
+   */
   toleranceSeconds?: number
   /** When the dedupe store fails: `reject` answers 503 (default), `process` runs handlers anyway. */
   onStoreError?: 'reject' | 'process'
@@ -129,7 +135,6 @@ export function resolveOptions(options: InklessWebhooksOptions) {
     )
   }
   const now = options.now ?? Date.now
-  const tolerance = options.toleranceSeconds
   return {
     now,
     maxBodyBytes: positiveOption('maxBodyBytes', options.maxBodyBytes, 100 * 1024, {
@@ -143,8 +148,9 @@ export function resolveOptions(options: InklessWebhooksOptions) {
       5_000,
     ),
     unknownTenant: unknownTenantOf(options.unknownTenant),
-    toleranceMs:
-      tolerance === undefined ? undefined : positiveOption('toleranceSeconds', tolerance, 0) * 1000,
+    toleranceMs: renamedOption(options, 'toleranceMs', 'toleranceSeconds', undefined, {
+      aliasInSeconds: true,
+    }),
     respondImmediately: options.respond === 'immediately',
     store:
       options.queue || options.dedupe === false

@@ -50,13 +50,21 @@ import {
 import {
   type BodySource as AdapterBodySource,
   positiveOption,
+  renamedOption,
   wholeBody,
   withDeadline,
 } from '@inkless-webhooks/core/adapter'
 import * as webCore from '@inkless-webhooks/core/web'
 import * as otel from '@opentelemetry/api'
 import { pino } from 'pino'
-import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
+import {
+  expectAssignable,
+  expectDeprecated,
+  expectError,
+  expectNotAssignable,
+  expectNotDeprecated,
+  expectType,
+} from 'tsd'
 
 type AllNames =
   | 'document_signing_link_sent'
@@ -393,9 +401,23 @@ expectError(createInklessWebhooks({ onDocumentSigned: (_event, { tx }) => tx }))
 expectType<number>(positiveOption('maxInFlight', undefined, 1000, { integer: true }))
 expectError(positiveOption('maxInFlight', '5', 1000))
 expectType<Promise<string>>(withDeadline(Promise.resolve('ok'), 5, () => new Error('late')))
+// A renamed option: a number with a fallback, possibly undefined without one.
+expectType<number>(renamedOption({}, 'ttlMs', 'ttlSeconds', 1000, { aliasInSeconds: true }))
+expectType<number | undefined>(renamedOption({}, 'toleranceMs', 'toleranceSeconds', undefined))
+expectError(renamedOption({}, 'ttlMs', 'ttlSeconds', 1000, { aliasInMinutes: true }))
+
+// Durations in ms (toleranceMs); the old name in seconds is deprecated but still typed.
+createInklessWebhooks({ toleranceMs: 300_000 })
+createInklessWebhooks({ toleranceSeconds: 300 })
+expectError(createInklessWebhooks({ toleranceMs: '300000' }))
+expectError(createInklessWebhooks({ toleranceMS: 300_000 }))
+expectError(createInklessWebhooks({ tolerance: 300_000 }))
+declare const coreOptions: InklessWebhooksOptions
+expectNotDeprecated(coreOptions.toleranceMs)
+expectDeprecated(coreOptions.toleranceSeconds)
 
 // constructEvent: verify, parse, return the typed event or throw; …Async on every runtime.
-const constructed = constructEvent('{}', 'sig', 'whsec_x', { toleranceSeconds: 300 })
+const constructed = constructEvent('{}', 'sig', 'whsec_x', { toleranceMs: 300_000 })
 expectType<ConstructedEvent>(constructed)
 expectType<InklessEvent | InklessUnknownEvent>(constructed)
 if (isInklessEventName(constructed.event)) expectType<string>(constructed.document_token)
@@ -403,7 +425,11 @@ expectType<Promise<ConstructedEvent>>(constructEventAsync(new Uint8Array(), 'sig
 expectType<Promise<ConstructedEvent>>(webCore.constructEventAsync('{}', 'sig', 'whsec_x'))
 expectType<ConstructedEvent>(webCore.constructEvent('{}', 'sig', 'whsec_x'))
 expectError(constructEvent('{}', 'sig'))
-expectError(constructEvent('{}', 'sig', 'whsec_x', { toleranceSeconds: '300' }))
+expectError(constructEvent('{}', 'sig', 'whsec_x', { toleranceMs: '300' }))
+expectError(constructEvent('{}', 'sig', 'whsec_x', { toleranceMS: 300_000 }))
+declare const constructEventOptions: ConstructEventOptions
+expectNotDeprecated(constructEventOptions.toleranceMs)
+expectDeprecated(constructEventOptions.toleranceSeconds)
 const constructOptions: ConstructEventOptions = { now: () => 0 }
 expectAssignable<ConstructEventOptions>(constructOptions)
 

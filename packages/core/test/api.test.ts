@@ -237,7 +237,7 @@ describe('options', () => {
 
   it('rejects nonsensical limits', () => {
     expect(() => createInklessWebhooks({ secret: SECRET, maxBodyBytes: 0 })).toThrow()
-    expect(() => createInklessWebhooks({ secret: SECRET, toleranceSeconds: -1 })).toThrow()
+    expect(() => createInklessWebhooks({ secret: SECRET, toleranceMs: -1 })).toThrow(/toleranceMs/)
     expect(() => createMemoryDedupeStore({ maxEntries: 0 })).toThrow()
     expect(() => createMemoryDedupeStore({ ttlMs: 0 })).toThrow()
   })

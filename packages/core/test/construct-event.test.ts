@@ -45,14 +45,28 @@ describe.each(platforms)('constructEventAsync (%s)', (_name, core) => {
     }
   })
 
-  it('throws stale_timestamp outside toleranceSeconds, and accepts inside', async () => {
-    const options = { toleranceSeconds: 300, now: () => AT + 301_000 }
+  it('throws stale_timestamp outside toleranceMs, and accepts inside', async () => {
+    const options = { toleranceMs: 300_000, now: () => AT + 301_000 }
     await expect(core.constructEventAsync(body, signature, SECRET, options)).rejects.toMatchObject({
       code: 'stale_timestamp',
     })
     await expect(
       core.constructEventAsync(body, signature, SECRET, { ...options, now: () => AT + 299_000 }),
     ).resolves.toMatchObject({ event: 'document_signed' })
+  })
+
+  it('toleranceSeconds, its deprecated name, still works in seconds; both names: a TypeError', async () => {
+    const late = { toleranceSeconds: 300, now: () => AT + 301_000 }
+    await expect(core.constructEventAsync(body, signature, SECRET, late)).rejects.toMatchObject({
+      code: 'stale_timestamp',
+    })
+    await expect(
+      core.constructEventAsync(body, signature, SECRET, { ...late, now: () => AT + 299_000 }),
+    ).resolves.toMatchObject({ event: 'document_signed' })
+    const both = { toleranceMs: 300_000, toleranceSeconds: 300 }
+    await expect(core.constructEventAsync(body, signature, SECRET, both)).rejects.toThrow(
+      /^inkless-webhooks: toleranceMs and toleranceSeconds are one option/,
+    )
   })
 })
 

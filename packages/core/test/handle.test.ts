@@ -576,7 +576,7 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
     })
   })
 
-  describe('toleranceSeconds', () => {
+  describe('toleranceMs', () => {
     const at = Date.parse('2026-03-11T23:25:31Z')
 
     it('is off by default: an old retry is accepted', async () => {
@@ -590,7 +590,7 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
       const w = createInklessWebhooks({
         ...quiet(),
         onEvent,
-        toleranceSeconds: 300,
+        toleranceMs: 300_000,
         now: () => clock,
       })
       expect((await w.handle(post(eventBody()))).status).toBe(200)
@@ -602,8 +602,30 @@ describe.each(platforms)('%s', (_platform, { createInklessWebhooks }) => {
       expect(onEvent).toHaveBeenCalledTimes(1)
     })
 
+    it('toleranceSeconds, its deprecated name, still works in seconds', async () => {
+      let clock = at + 299_000
+      const w = createInklessWebhooks({ ...quiet(), toleranceSeconds: 300, now: () => clock })
+      expect((await w.handle(post(eventBody()))).status).toBe(200)
+      clock = at + 301_000
+      expect((await w.handle(post(eventBody('link_viewed')))).status).toBe(401)
+    })
+
+    it('both names, or a value that is not a positive number: a TypeError naming the option', () => {
+      expect(() =>
+        createInklessWebhooks({ ...quiet(), toleranceMs: 300_000, toleranceSeconds: 300 }),
+      ).toThrow(
+        /^inkless-webhooks: toleranceMs and toleranceSeconds are one option \(toleranceSeconds is its deprecated name\): give toleranceMs only\.$/,
+      )
+      expect(() => createInklessWebhooks({ ...quiet(), toleranceMs: -1 })).toThrow(
+        /^inkless-webhooks: toleranceMs must be a positive number \(got -1\)/,
+      )
+      expect(() => createInklessWebhooks({ ...quiet(), toleranceSeconds: 0 })).toThrow(
+        /^inkless-webhooks: toleranceSeconds must be a positive number \(got 0\)/,
+      )
+    })
+
     it('a timestamp that is not a date: 400', async () => {
-      const w = createInklessWebhooks({ ...quiet(), toleranceSeconds: 300 })
+      const w = createInklessWebhooks({ ...quiet(), toleranceMs: 300_000 })
       const res = await w.handle(post(eventBody('document_signed', { timestamp: 'yesterday' })))
       expect(res.status).toBe(400)
     })

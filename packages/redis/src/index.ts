@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ClaimResult, DedupeStore } from '@inkless-webhooks/core'
-import { createUnsettledWrites, positiveOption, withDeadline } from '@inkless-webhooks/core/adapter'
+import { createUnsettledWrites, renamedOption, withDeadline } from '@inkless-webhooks/core/adapter'
 
 /** The part of an ioredis client (single node, Cluster or Sentinel) the store uses. */
 export interface RedisLike {
@@ -49,20 +49,6 @@ const DONE = 'done'
 // instance may hold the key now.
 const RELEASE_IF_OURS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
 
-/** A duration option in ms, or its deprecated form in seconds. */
-function milliseconds(
-  options: RedisDedupeStoreOptions,
-  name: 'ttlMs' | 'processingTtlMs',
-  seconds: 'ttlSeconds' | 'processingTtlSeconds',
-  fallback: number,
-): number {
-  const old = options[seconds]
-  if (options[name] === undefined && old !== undefined) {
-    return positiveOption(seconds, old, 0, { integer: true }) * 1000
-  }
-  return positiveOption(name, options[name], fallback, { integer: true })
-}
-
 /**
  * A dedupe store shared by every instance behind the load balancer:
  * `createInklessWebhooks({ dedupe: createRedisDedupeStore(new Redis(url)) })`.
@@ -72,16 +58,18 @@ export function createRedisDedupeStore(
   options: RedisDedupeStoreOptions = {},
 ): DedupeStore {
   const prefix = options.prefix ?? 'inkless:webhook:v2:'
-  const ttlMs = milliseconds(options, 'ttlMs', 'ttlSeconds', 86_400_000)
-  const processingTtlMs = milliseconds(options, 'processingTtlMs', 'processingTtlSeconds', 300_000)
-  const timeoutMs = positiveOption(
-    options.timeoutMs === undefined && options.commandTimeoutMs !== undefined
-      ? 'commandTimeoutMs'
-      : 'timeoutMs',
-    options.timeoutMs ?? options.commandTimeoutMs,
-    2000,
-    { integer: true },
+  const seconds = { integer: true, aliasInSeconds: true }
+  const ttlMs = renamedOption(options, 'ttlMs', 'ttlSeconds', 86_400_000, seconds)
+  const processingTtlMs = renamedOption(
+    options,
+    'processingTtlMs',
+    'processingTtlSeconds',
+    300_000,
+    seconds,
   )
+  const timeoutMs = renamedOption(options, 'timeoutMs', 'commandTimeoutMs', 2000, {
+    integer: true,
+  })
   // Claims this process holds, so release only deletes its own.
   const tokens = new Map<string, string>()
   // ioredis queues commands while disconnected; without a deadline a Redis outage would

@@ -1,7 +1,18 @@
 import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
-import { createRedisDedupeStore, type RedisLike, redisDedupeStore } from '@inkless-webhooks/redis'
+import {
+  createRedisDedupeStore,
+  type RedisDedupeStoreOptions,
+  type RedisLike,
+  redisDedupeStore,
+} from '@inkless-webhooks/redis'
 import { Cluster, Redis } from 'ioredis'
-import { expectAssignable, expectError, expectType } from 'tsd'
+import {
+  expectAssignable,
+  expectDeprecated,
+  expectError,
+  expectNotDeprecated,
+  expectType,
+} from 'tsd'
 
 const store = redisDedupeStore(new Redis(), {
   prefix: 'app:',
@@ -28,3 +39,9 @@ expectType<DedupeStore>(
 )
 expectType<typeof createRedisDedupeStore>(redisDedupeStore)
 expectError(createRedisDedupeStore(new Redis(), { ttlMs: '1h' }))
+expectError(createRedisDedupeStore(new Redis(), { ttlMS: 3_600_000 }))
+declare const redisOptions: RedisDedupeStoreOptions
+expectNotDeprecated(redisOptions.ttlMs)
+expectDeprecated(redisOptions.ttlSeconds)
+expectDeprecated(redisOptions.processingTtlSeconds)
+expectDeprecated(redisOptions.commandTimeoutMs)

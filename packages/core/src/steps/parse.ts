@@ -3,7 +3,7 @@ import * as answer from '../responses.js'
 import type { StepContext } from './context.js'
 import { type Authenticated, extend, type Parsed, type Step } from './stages.js'
 
-/** The event's fields, and its timestamp against `toleranceSeconds`. */
+/** The event's fields, and its timestamp against `toleranceMs`. */
 export function parseStep({ config }: StepContext): Step<Authenticated, Parsed> {
   return (d) => {
     const payload = classifyPayload(d.parsed ?? parseJson(d.rawBody))

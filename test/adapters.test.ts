@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { createInklessWebhooks, type InklessWebhooksOptions } from '@inkless-webhooks/core'
 import { inklessWebhooks as expressWebhooks } from '@inkless-webhooks/express'
 import fastifyDefault, { inklessWebhooks as fastifyWebhooks } from '@inkless-webhooks/fastify'
@@ -299,6 +299,71 @@ describe('node', () => {
     const base = await listen(nodeWebhooks(options({ path: '/webhook' })))
     expect((await postEvent(`${base}/other`)).status).toBe(404)
     expect((await postEvent(`${base}/webhook?source=inkless`)).status).toBe(200)
+  })
+
+  it('the bytes verified are the bytes sent: a charset or Content-Encoding header decodes nothing', async () => {
+    const tokens: string[] = []
+    const base = await listen(
+      nodeWebhooks(options({ onEvent: (event) => void tokens.push(event.document_token) })),
+    )
+    const body = eventBody().replace(/"document_token":"/, '"document_token":"é')
+    for (const header of [
+      { 'content-type': 'application/json; charset=latin1' },
+      { 'content-encoding': 'gzip' },
+    ]) {
+      const answer = await send(base, { body, headers: { ...signed(body), ...header } })
+      expect(answer.status).toBe(200)
+    }
+    expect(tokens).toHaveLength(1)
+    expect(tokens[0]).toMatch(/^é/)
+  })
+
+  it('after something upstream set the request encoding (req.setEncoding), the body still verifies', async () => {
+    const onEvent = vi.fn()
+    const webhook = nodeWebhooks(options({ onEvent }))
+    const base = await listen((req, res) => {
+      req.setEncoding('utf8')
+      return webhook(req, res)
+    })
+    expect((await postEvent(base)).status).toBe(200)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+
+  it('a declared length that lies: fewer bytes then a close is an unreadable body, more are not read as the body', async () => {
+    const onEvent = vi.fn()
+    const warn = vi.fn()
+    const logger = { warn, error: () => {} }
+    const base = await listen(nodeWebhooks(options({ onEvent, logger, bodyTimeoutMs: 60_000 })))
+    const { port } = new URL(base)
+    const exchange = async (declared: number, bytes: string) => {
+      const socket = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true })
+      await once(socket, 'connect')
+      const received: Buffer[] = []
+      socket.on('data', (chunk: Buffer) => received.push(chunk))
+      socket.on('error', () => {})
+      const body = bytes.slice(0, declared)
+      const head = Object.entries(signed(body)).map(([k, v]) => `${k}: ${v}\r\n`)
+      socket.end(
+        `POST /webhook HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${declared}\r\n${head.join('')}\r\n${bytes}`,
+      )
+      await once(socket, 'close')
+      return Buffer.concat(received).toString('latin1')
+    }
+    const body = eventBody()
+    // Shorter than declared, then the client's FIN: Node's parser answers 400; the read ends
+    // there as an unreadable body (counted), not a 408 a minute on.
+    expect(await exchange(body.length + 10, body)).toMatch(/^HTTP\/1\.1 400 /)
+    await vi.waitFor(() =>
+      expect(warn).toHaveBeenCalledWith(
+        expect.anything(),
+        expect.stringMatching(/closed by the client before their body ended/),
+      ),
+    )
+    expect(onEvent).not.toHaveBeenCalled()
+    // Longer: the declared bytes are the body; what follows is no part of it.
+    expect(await exchange(body.length, `${body}{"event":"extra"}`)).not.toMatch(/ 401 /)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+    expect(onEvent.mock.calls[0]?.[0]).toMatchObject(JSON.parse(body))
   })
 
   it('one core instance can serve several adapters', async () => {

@@ -70,7 +70,9 @@ export function toInklessRequest(
     method: req.method ?? 'GET',
     url: req.url,
     headers: req.headers,
-    rawBody: rawBody ?? readLazily(req),
+    // raw-body refuses a stream whose encoding was set upstream (`req.setEncoding`): core's
+    // own reader takes its text.
+    rawBody: rawBody ?? (req.readableEncoding === null ? readLazily(req) : req),
     ...(keptBy === undefined ? {} : { keptBy }),
   }
 }

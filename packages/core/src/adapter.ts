@@ -30,7 +30,9 @@ export { pathMatches } from './path.js'
 // Every type of the main entry, so that what this entry's signatures name can be named here.
 export type * from './public-api.js'
 export {
+  createHeldClaims,
   createUnsettledWrites,
+  type HeldClaims,
   type SettleWrites,
   type UnsettledWrites,
 } from './unsettled.js'

@@ -69,3 +69,55 @@ export function createUnsettledWrites(writes: SettleWrites, retryMs = 250): Unse
     },
   }
 }
+
+/**
+ * The claims a store outside the process holds here (the token of each, by key), settled
+ * through `writes`: a dedupe store's `complete` and `release`, for Redis and PostgreSQL alike.
+ */
+export interface HeldClaims {
+  /** Records the claim `token` made on `key`: release deletes only this one. */
+  hold(key: string, token: string): void
+  /** True while a failed completion of `key` waits to be written: claims answer `done`. */
+  completing(key: string): boolean
+  /** A claim of ours nobody will settle (its reply came too late): deleted once possible. */
+  releaseLater(key: string, token: string): void
+  /** Writes the completion; if that fails, retries it in the background and rejects. */
+  complete(key: string): Promise<void>
+  /** Deletes the claim held on `key`; if that fails, retries it in the background and rejects. */
+  release(key: string): Promise<void>
+}
+
+/** Claims whose unsettled writes are retried until the store takes them or `leaseMs` passes. */
+export function createHeldClaims(writes: SettleWrites, leaseMs: number): HeldClaims {
+  const tokens = new Map<string, string>()
+  const unsettled = createUnsettledWrites(writes)
+  const releaseLater = (key: string, token: string) =>
+    unsettled.release(key, token, Date.now() + leaseMs)
+  return {
+    hold: (key, token) => {
+      tokens.set(key, token)
+    },
+    completing: unsettled.completing,
+    releaseLater,
+    async complete(key) {
+      tokens.delete(key)
+      try {
+        await writes.complete(key)
+      } catch (error) {
+        unsettled.complete(key)
+        throw error
+      }
+    },
+    async release(key) {
+      const token = tokens.get(key)
+      tokens.delete(key)
+      if (token === undefined) return
+      try {
+        await writes.release(key, token)
+      } catch (error) {
+        releaseLater(key, token)
+        throw error
+      }
+    },
+  }
+}

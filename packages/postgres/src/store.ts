@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { DedupeStore } from '@inkless-webhooks/core'
-import { createUnsettledWrites } from '@inkless-webhooks/core/adapter'
+import { createHeldClaims } from '@inkless-webhooks/core/adapter'
 import { claimRow, completeRow, deleteExpired, releaseRow } from './deliveries.js'
 import { answeredWithin, durationMs, type Queryable } from './queryable.js'
 import { qualify, type TableNames } from './schema.js'
@@ -83,22 +83,22 @@ export function createPostgresDedupeStore(
   const db = connectionOf(options, 'createPostgresDedupeStore')
   const names = qualify(options)
   const { leaseMs, retentionMs, timeoutMs, cleanupIntervalMs } = timingOf(options)
-  // Claims this process holds, by key, so release deletes only its own.
-  const tokens = new Map<string, string>()
   const timed = <T>(work: Promise<T>, what: string) => answeredWithin(work, timeoutMs, what)
-  // Completions and releases PostgreSQL did not take yet, retried until it does.
-  const unsettled = createUnsettledWrites({
-    complete: (key) => timed(completeRow(db, names, key), 'a completion'),
-    release: (key, token) => timed(releaseRow(db, names, key, token), 'a release'),
-  })
-  const releaseLater = (key: string, token: string) =>
-    unsettled.release(key, token, Date.now() + leaseMs)
+  // Claims this process holds (release deletes only its own); completions and releases
+  // PostgreSQL did not take yet, retried until it does.
+  const held = createHeldClaims(
+    {
+      complete: (key) => timed(completeRow(db, names, key), 'a completion'),
+      release: (key, token) => timed(releaseRow(db, names, key, token), 'a release'),
+    },
+    leaseMs,
+  )
   let lastCleanup = Number.NEGATIVE_INFINITY
   const cleanup = () => timed(deleteExpired(db, names, retentionMs, CLEANUP_BATCH), 'the cleanup')
 
   return {
     async claim(key) {
-      if (unsettled.completing(key)) return 'done'
+      if (held.completing(key)) return 'done'
       if (Date.now() - lastCleanup >= cleanupIntervalMs) {
         lastCleanup = Date.now()
         cleanup().catch(() => {
@@ -121,35 +121,17 @@ export function createPostgresDedupeStore(
         // Inkless's retries would get 409 for the whole lease.
         claiming.then(
           (late) => {
-            if (late === 'claimed') releaseLater(key, token)
+            if (late === 'claimed') held.releaseLater(key, token)
           },
           () => {},
         )
         throw error
       }
-      if (result === 'claimed') tokens.set(key, token)
+      if (result === 'claimed') held.hold(key, token)
       return result
     },
-    async complete(key) {
-      tokens.delete(key)
-      try {
-        await timed(completeRow(db, names, key), 'a completion')
-      } catch (error) {
-        unsettled.complete(key)
-        throw error
-      }
-    },
-    async release(key) {
-      const token = tokens.get(key)
-      tokens.delete(key)
-      if (token === undefined) return
-      try {
-        await timed(releaseRow(db, names, key, token), 'a release')
-      } catch (error) {
-        releaseLater(key, token)
-        throw error
-      }
-    },
+    complete: held.complete,
+    release: held.release,
     cleanup,
   }
 }

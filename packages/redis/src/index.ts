@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ClaimResult, DedupeStore } from '@inkless-webhooks/core'
-import { createUnsettledWrites, renamedOption, withDeadline } from '@inkless-webhooks/core/adapter'
+import { createHeldClaims, renamedOption, withDeadline } from '@inkless-webhooks/core/adapter'
 
 /** The part of an ioredis client (single node, Cluster or Sentinel) the store uses. */
 export interface RedisLike {
@@ -70,8 +70,6 @@ export function createRedisDedupeStore(
   const timeoutMs = renamedOption(options, 'timeoutMs', 'commandTimeoutMs', 2000, {
     integer: true,
   })
-  // Claims this process holds, so release only deletes its own.
-  const tokens = new Map<string, string>()
   // ioredis queues commands while disconnected; without a deadline a Redis outage would
   // hang the request instead of answering 503.
   const deadline = <T>(work: Promise<T>): Promise<T> =>
@@ -81,13 +79,12 @@ export function createRedisDedupeStore(
   const releaseClaim = (key: string, token: string) =>
     deadline(client.eval(RELEASE_IF_OURS, 1, prefix + key, token))
 
-  // Writes nobody waits for any more, retried until Redis takes them. Processed deliveries
-  // Redis could not record answer 'done' from here meanwhile and are written well before a
-  // claim could expire elsewhere (keep processingTtlMs above the longest outage you
-  // expect to ride out). Claims of ours nobody will settle are deleted once Redis answers.
-  const unsettled = createUnsettledWrites({ complete: markDone, release: releaseClaim })
-  const releaseLater = (key: string, token: string) =>
-    unsettled.release(key, token, Date.now() + processingTtlMs)
+  // Claims this process holds (release deletes only its own), and writes nobody waits for
+  // any more, retried until Redis takes them. Processed deliveries Redis could not record
+  // answer 'done' from here meanwhile and are written well before a claim could expire
+  // elsewhere (keep processingTtlMs above the longest outage you expect to ride out).
+  // Claims of ours nobody will settle are deleted once Redis answers.
+  const held = createHeldClaims({ complete: markDone, release: releaseClaim }, processingTtlMs)
 
   // `SET … NX PX … GET` needs Redis 7.0: on 6.2 every claim would fail with a syntax error.
   // Checked at the first claim, once it gets an answer.
@@ -112,7 +109,7 @@ export function createRedisDedupeStore(
 
   return {
     async claim(key) {
-      if (unsettled.completing(key)) return 'done'
+      if (held.completing(key)) return 'done'
       await checkVersion()
       const token = `${PROCESSING}${randomUUID()}`
       // One round trip: set the claim if absent, and get what was there if not.
@@ -127,39 +124,21 @@ export function createRedisDedupeStore(
         // whole processing TTL.
         setting.then(
           (late) => {
-            if (late === null || late === token) releaseLater(key, token)
+            if (late === null || late === token) held.releaseLater(key, token)
           },
-          () => releaseLater(key, token),
+          () => held.releaseLater(key, token),
         )
         throw error
       }
       // Our own token: ioredis resent the SET after a reconnect and the first one had landed.
       if (previous === null || previous === token) {
-        tokens.set(key, token)
+        held.hold(key, token)
         return 'claimed'
       }
       return (previous === DONE ? 'done' : 'processing') satisfies ClaimResult
     },
-    async complete(key) {
-      tokens.delete(key)
-      try {
-        await markDone(key)
-      } catch (error) {
-        unsettled.complete(key)
-        throw error
-      }
-    },
-    async release(key) {
-      const token = tokens.get(key)
-      tokens.delete(key)
-      if (token === undefined) return
-      try {
-        await releaseClaim(key, token)
-      } catch (error) {
-        releaseLater(key, token)
-        throw error
-      }
-    },
+    complete: held.complete,
+    release: held.release,
   }
 }
 

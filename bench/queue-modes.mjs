@@ -134,7 +134,11 @@ export async function runQueueBench(here, engine) {
       await parent.drop(name)
     }
 
-    const report = queueAckReport(measured, rate)
+    const report = queueAckReport(
+      measured,
+      rate,
+      modes.filter((m) => m.startsWith('queue')),
+    )
     const result = {
       machine: machine(),
       settings: { handlerMs: HANDLER_MS, rate, duration, rounds, connections: 32, jobs },

@@ -127,6 +127,23 @@ describe('receiver: inklessQueue', () => {
     expect(await receivers[0]?.queue.getWaitingCount()).toBe(bodies.length)
   })
 
+  it('deliveries arriving together share one add: each stored once, repeats and stored ones answered duplicate', async () => {
+    const { queue, deliver } = receiver()
+    const stored = Array.from({ length: 4 }, () => eventBody('link_viewed'))
+    for (const body of stored) expect((await deliver(body)).body).toBe('ok')
+    const fresh = Array.from({ length: 24 }, () => eventBody('link_viewed'))
+    // One turn of the event loop: the receiver stores them in one batch, in this order.
+    const answers = await Promise.all(
+      [...fresh, ...stored, ...fresh.slice(0, 8)].map((body) => deliver(body)),
+    )
+    expect(answers.map((a) => `${a.status} ${a.body}`)).toEqual([
+      ...fresh.map(() => '200 ok'),
+      ...Array.from({ length: 12 }, () => '200 duplicate'),
+    ])
+    const jobs = await queue.getWaiting()
+    expect(jobs.map((j) => j.data.rawBody).sort()).toEqual([...stored, ...fresh].sort())
+  })
+
   it('Redis unreachable: 503 queue unavailable with Retry-After, onError, within timeoutMs', async () => {
     const gone = { host: '127.0.0.1', port: await freePort() }
     for (const connection of [gone, { ...gone, enableOfflineQueue: false }]) {

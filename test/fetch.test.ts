@@ -57,6 +57,31 @@ describe('fetch adapter', () => {
     expect(waitUntil).toHaveBeenCalledWith(expect.any(Promise))
   })
 
+  it('gives every answer headers of its own, and tenant() the request URL', async () => {
+    const tenant = vi.fn(
+      (req: { url?: string }) => new URL(req.url ?? '').searchParams.get('t') ?? undefined,
+    )
+    const handler = inklessWebhooks({ secret: () => SECRET, tenant })
+    const post = (body: string) =>
+      handler(
+        new Request('http://127.0.0.1/webhook?t=acme', {
+          method: 'POST',
+          body,
+          headers: signed(body),
+        }),
+      )
+    const first = await post(eventBody())
+    // What a middleware after the handler might do to its answer.
+    first.headers.set('x-request-id', 'one')
+    first.headers.delete('cache-control')
+    const second = await post(eventBody())
+    expect(second.status).toBe(200)
+    expect(second.headers.get('x-request-id')).toBeNull()
+    expect(second.headers.get('cache-control')).toBe('no-store')
+    expect(tenant).toHaveBeenCalledTimes(2)
+    expect(tenant.mock.results.map((r) => r.value)).toEqual(['acme', 'acme'])
+  })
+
   it('refuses a body over maxBodyBytes on the bytes read, whatever Content-Length says', async () => {
     const onEvent = vi.fn()
     const handler = inklessWebhooks({ secret: SECRET, maxBodyBytes: 1024, onEvent })

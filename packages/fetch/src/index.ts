@@ -7,6 +7,8 @@
 import {
   type AnyInklessWebhooks,
   createInklessWebhooks,
+  type InklessRequest,
+  type InklessResponse,
   type InklessWebhooks,
   type InklessWebhooksOptions,
 } from '@inkless-webhooks/core'
@@ -80,6 +82,8 @@ function bodyOf(request: Request): BodySource {
 
 /** Node's IncomingMessage, as far as this adapter tells it apart. */
 interface NodeIncoming {
+  /** Node's header object: what core reads fastest, without Hono's Headers over it. */
+  readonly headers: { readonly [name: string]: string | string[] | undefined }
   readonly readableDidRead: boolean
   read(): unknown
   pause(): unknown
@@ -92,7 +96,9 @@ interface NodeIncoming {
  */
 function nodeIncomingOf(c: HonoContextLike): NodeIncoming | undefined {
   const incoming = (c.env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming
-  return typeof incoming?.read === 'function' && typeof incoming.pause === 'function'
+  return typeof incoming?.read === 'function' &&
+    typeof incoming.pause === 'function' &&
+    typeof incoming.headers === 'object'
     ? (incoming as NodeIncoming)
     : undefined
 }
@@ -108,6 +114,38 @@ function waitUntilOf(context: FetchContext | undefined) {
   return typeof fn === 'function'
     ? (fn.bind(context) as (work: Promise<unknown>) => void)
     : undefined
+}
+
+/**
+ * The Request as core reads it: `url` only when a `tenant` function asks for it (building
+ * the URL string is work on Bun and Deno that a single-tenant endpoint never needs).
+ */
+class FetchRequest implements InklessRequest {
+  readonly method: string
+  constructor(
+    private readonly request: Request,
+    readonly headers: Headers | NodeIncoming['headers'],
+    readonly rawBody: BodySource,
+  ) {
+    this.method = request.method
+  }
+  get url(): string {
+    return this.request.url
+  }
+}
+
+// One Headers per header set core answers with (a handful, shared by its constant answers):
+// every Response copies its init's headers, and copying a Headers skips the validation
+// each name and value of a plain object goes through.
+const answerHeaders = new WeakMap<InklessResponse['headers'], Headers>()
+
+function headersOf(response: InklessResponse): Headers {
+  let headers = answerHeaders.get(response.headers)
+  if (headers === undefined) {
+    headers = new Headers(response.headers)
+    answerHeaders.set(response.headers, headers)
+  }
+  return headers
 }
 
 /**
@@ -145,15 +183,14 @@ export function inklessWebhooks(
     const waitUntil = hono ? honoWaitUntil(input) : platformWaitUntil(second)
     const incoming = hono ? nodeIncomingOf(input) : undefined
     const response = await webhooks.handle(
-      {
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        rawBody: incoming ? nodeBodyOf(request, incoming) : bodyOf(request),
-      },
+      incoming
+        ? new FetchRequest(request, incoming.headers, nodeBodyOf(request, incoming))
+        : new FetchRequest(request, request.headers, bodyOf(request)),
       waitUntil ? { waitUntil } : undefined,
     )
-    return new Response(response.body, { status: response.status, headers: response.headers })
+    // @hono/node-server writes a plain header object straight to Node's response.
+    const headers = incoming ? response.headers : headersOf(response)
+    return new Response(response.body, { status: response.status, headers })
   }
   return Object.assign(handler, { webhooks }) as InklessFetchHandler
 }

@@ -138,7 +138,7 @@ describe('inkless-webhooks dev in Chromium, forwarding to the Express example', 
       expect.stringMatching(/^#2 document_signed {2}200 duplicate/),
       expect.stringMatching(/^#3 document_signed {2}200 duplicate/),
       expect.stringMatching(/^#4 document_signed {2}200 duplicate/),
-      expect.stringMatching(/^#5 document_signed {2}401 invalid signature/),
+      expect.stringMatching(/^#5 document_signed \(forged\) {2}401 invalid signature/),
     ])
     expect(server.logged('document_signed')).toHaveLength(2)
   })

@@ -127,7 +127,14 @@ export function historySource(path: string): ReplaySource {
       }
       for (const entry of parseHistory(json).deliveries) {
         yield {
-          label: `#${entry.id}${entry.event ? ` ${entry.event}` : entry.kind === 'handshake' ? ' handshake' : ''}`,
+          // `#3 document_signed (forged)`: a forged copy's 401 is the point of it.
+          label: [
+            `#${entry.id}`,
+            entry.event || (entry.kind === 'handshake' ? 'handshake' : ''),
+            entry.kind === 'forged' ? '(forged)' : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
           body: entry.request.body,
           headers: entry.request.headers,
         }

@@ -2,7 +2,11 @@
 // transaction pg-boss completes the job in, with @inkless-webhooks/postgres's delivery row.
 // Against a real PostgreSQL: a listener that writes, then throws on its first attempt.
 import { createInklessWebhooks } from '@inkless-webhooks/core'
-import { createInklessQueue, createInklessWorker } from '@inkless-webhooks/pg-boss'
+import {
+  createInklessQueue,
+  createInklessWorker,
+  type InklessWorkOptions,
+} from '@inkless-webhooks/pg-boss'
 import pg from 'pg'
 import { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
@@ -101,5 +105,49 @@ describe('a pg-boss worker, listeners writing then throwing on the first attempt
     await t.boss.send(t.queueName, first?.data as object)
     await vi.waitFor(async () => expect(await t.completed()).toBe(2), { timeout: 30_000 })
     expect(await t.effects()).toEqual([2])
+  })
+})
+
+describe('a pg-boss worker’s work options', { timeout: 60_000 }, () => {
+  const start = (work: InklessWorkOptions) =>
+    createInklessWorker({
+      boss: new PgBoss({ connectionString: postgres.url }),
+      queueName: `work-${++queues}`,
+      signals: false,
+      work,
+    })
+  // What the worker gave pg-boss's work(): the same for each of its loops.
+  const passed = (boss: PgBoss) => {
+    const options = boss.getWipData().map((w) => w.options)
+    expect(options.length).toBeGreaterThan(0)
+    expect(new Set(options.map((o) => JSON.stringify(o))).size).toBe(1)
+    return options[0]
+  }
+
+  it('durations in ms, given to pg-boss in seconds; the deprecated seconds mean the same', async () => {
+    const worker = await start({ pollingIntervalMs: 750, notifyPollingIntervalMs: 2500 })
+    onTestFinished(() => worker.close())
+    expect(passed(worker.boss)).toMatchObject({
+      batchSize: 4,
+      localConcurrency: 2,
+      pollingIntervalSeconds: 0.75,
+      notifyPollingIntervalSeconds: 2.5,
+    })
+    const old = await start({ pollingIntervalSeconds: 1, batchSize: 2 })
+    onTestFinished(() => old.close())
+    expect(passed(old.boss)).toMatchObject({ batchSize: 2, pollingIntervalSeconds: 1 })
+    expect(passed(old.boss)).not.toHaveProperty('notifyPollingIntervalSeconds')
+  })
+
+  it('both names of one option, or a poll under 500 ms: a TypeError naming it, before pg-boss starts', async () => {
+    await expect(start({ pollingIntervalMs: 1000, pollingIntervalSeconds: 1 })).rejects.toThrow(
+      /^inkless-webhooks: pollingIntervalMs and pollingIntervalSeconds are one option/,
+    )
+    await expect(start({ pollingIntervalMs: 100 })).rejects.toThrow(
+      /^inkless-webhooks: work\.pollingIntervalMs must be at least 500 \(got 100\)/,
+    )
+    await expect(start({ heartbeatRefreshMs: -1 })).rejects.toThrow(
+      /^inkless-webhooks: heartbeatRefreshMs must be a positive number/,
+    )
   })
 })

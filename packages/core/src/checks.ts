@@ -59,7 +59,7 @@ export function renamedOption(
   options: object,
   name: string,
   alias: string,
-  fallback: undefined,
+  fallback: number | undefined,
   rule?: RenamedOptionRule,
 ): number | undefined
 export function renamedOption(

@@ -1,5 +1,5 @@
 import { type ListenerMethods, parseEvent } from '@inkless-webhooks/core'
-import { positiveOption } from '@inkless-webhooks/core/adapter'
+import { positiveOption, renamedOption } from '@inkless-webhooks/core/adapter'
 import {
   closeOnSignals,
   createJobRunner,
@@ -28,15 +28,43 @@ export type { JobContext, JobErrorContext }
  */
 export type TransactionalJobContext = JobContext & TransactionContext<Queryable>
 
-/** The pg-boss `work()` options a worker passes on: how many jobs it takes and how often. */
-export type InklessWorkOptions = Pick<
-  WorkOptions,
-  | 'batchSize'
-  | 'localConcurrency'
-  | 'pollingIntervalSeconds'
-  | 'notifyPollingIntervalSeconds'
-  | 'heartbeatRefreshSeconds'
->
+/**
+ * How many jobs a worker takes and how often: pg-boss's `work()` options, with durations in
+ * ms (pg-boss takes seconds: they are converted).
+ */
+export interface InklessWorkOptions {
+  /** Jobs each loop fetches at once. Default 4. */
+  batchSize?: number
+  /** Fetch loops in this process. Default 2. */
+  localConcurrency?: number
+  /** How often an idle loop polls for jobs, in ms (at least 500). Default 500. */
+  pollingIntervalMs?: number
+  /**
+   * The poll while pg-boss's LISTEN/NOTIFY is active for the queue, in ms (at least 500 and
+   * at least `pollingIntervalMs`). Default pg-boss's, 30,000.
+   */
+  notifyPollingIntervalMs?: number
+  /** How often a running job's heartbeat is refreshed, in ms. Default pg-boss's: half the heartbeat. */
+  heartbeatRefreshMs?: number
+  /**
+   * The same in seconds.
+   *
+   * @deprecated Use `pollingIntervalMs` (in ms).
+   */
+  pollingIntervalSeconds?: number
+  /**
+   * The same in seconds.
+   *
+   * @deprecated Use `notifyPollingIntervalMs` (in ms).
+   */
+  notifyPollingIntervalSeconds?: number
+  /**
+   * The same in seconds.
+   *
+   * @deprecated Use `heartbeatRefreshMs` (in ms).
+   */
+  heartbeatRefreshSeconds?: number
+}
 
 /** What every worker takes beside its callbacks: its `PgBoss`, and how it takes jobs and shuts down. */
 export interface InklessWorkerBaseOptions {
@@ -50,7 +78,7 @@ export interface InklessWorkerBaseOptions {
   /**
    * How jobs are taken: `localConcurrency` loops in this process, each fetching `batchSize`
    * jobs at once and running them side by side, fetching again at once while batches come
-   * back full, else every `pollingIntervalSeconds`. Default 2 × 4 jobs, polling every 0.5 s.
+   * back full, else every `pollingIntervalMs`. Default 2 × 4 jobs, polling every 500 ms.
    */
   work?: InklessWorkOptions
   /**
@@ -99,10 +127,28 @@ export interface InklessWorker<C extends JobContext = JobContext> extends Listen
   close(): Promise<void>
 }
 
-const WORK_DEFAULTS: InklessWorkOptions = {
-  batchSize: 4,
-  localConcurrency: 2,
-  pollingIntervalSeconds: 0.5,
+// Our name in ms, pg-boss's in seconds (also our deprecated name), the least value, the default.
+const INTERVALS = [
+  ['pollingIntervalMs', 'pollingIntervalSeconds', 500, 500],
+  ['notifyPollingIntervalMs', 'notifyPollingIntervalSeconds', 500, undefined],
+  ['heartbeatRefreshMs', 'heartbeatRefreshSeconds', 0, undefined],
+] as const
+
+/** pg-boss's `work()` options from ours: the defaults, durations converted to seconds. */
+function pgBossWork(work: InklessWorkOptions = {}): WorkOptions {
+  const result: WorkOptions = {
+    batchSize: work.batchSize ?? 4,
+    localConcurrency: work.localConcurrency ?? 2,
+  }
+  for (const [name, seconds, least, fallback] of INTERVALS) {
+    const ms = renamedOption(work, name, seconds, fallback, { aliasInSeconds: true })
+    if (ms === undefined) continue
+    if (ms < least) {
+      throw new TypeError(`inkless-webhooks: work.${name} must be at least ${least} (got ${ms}).`)
+    }
+    result[seconds] = ms / 1000
+  }
+  return result
 }
 
 /**
@@ -122,6 +168,7 @@ export async function createInklessWorker(
   const { boss } = options
   const queueName = options.queueName ?? DEFAULT_QUEUE
   const closeTimeoutMs = positiveOption('closeTimeoutMs', options.closeTimeoutMs, 25_000, INTEGER)
+  const work = { ...pgBossWork(options.work), burstWhenBatchFull: true }
   const tables = options.transactional === true ? {} : options.transactional || undefined
   const runner = createJobRunner<TransactionalJobContext>(options as TransactionalWorkerOptions)
   const outage = createOutageReporter('PostgreSQL (createInklessWorker)', (error, level) =>
@@ -171,7 +218,6 @@ export async function createInklessWorker(
   try {
     await boss.start()
     await createQueues(boss, queueName)
-    const work = { ...WORK_DEFAULTS, burstWhenBatchFull: true, ...options.work }
     if (tables === undefined) {
       await boss.work(
         queueName,

@@ -12,6 +12,7 @@ import {
   deadLetterQueueOf,
   type InklessJobData,
   type InklessWorker,
+  type InklessWorkOptions,
   type JobContext,
   type JobErrorContext,
   jobIdOf,
@@ -19,7 +20,13 @@ import {
 } from '@inkless-webhooks/pg-boss'
 import type { Queryable } from '@inkless-webhooks/postgres'
 import { PgBoss } from 'pg-boss'
-import { expectAssignable, expectError, expectType } from 'tsd'
+import {
+  expectAssignable,
+  expectDeprecated,
+  expectError,
+  expectNotDeprecated,
+  expectType,
+} from 'tsd'
 
 const boss = new PgBoss('postgres://localhost/inkless')
 
@@ -51,7 +58,7 @@ expectAssignable<InklessJobData>({ rawBody: '{}', dedupeKey: 'k', receivedAt: 0 
 const worker = await createInklessWorker({
   boss,
   queueName: 'webhooks',
-  work: { localConcurrency: 4, batchSize: 2, pollingIntervalSeconds: 1 },
+  work: { localConcurrency: 4, batchSize: 2, pollingIntervalMs: 1000 },
   closeTimeoutMs: 10_000,
   signals: ['SIGTERM'],
   onDocumentSigned: (event, context) => {
@@ -107,6 +114,16 @@ expectError(createInklessWorker({ boss, work: { perJobResults: false } }))
 expectError(createInklessWorker({ boss, work: { localConcurrency: 'many' } }))
 expectError(createInklessWorker({ boss, signals: 'SIGTERM' }))
 expectError(createInklessWorker({ boss, closeTimeoutMs: '30s' }))
+// Work durations in ms; pg-boss's names in seconds are deprecated aliases, still typed.
+createInklessWorker({ boss, work: { notifyPollingIntervalMs: 30_000, heartbeatRefreshMs: 5000 } })
+createInklessWorker({ boss, work: { pollingIntervalSeconds: 1 } })
+expectError(createInklessWorker({ boss, work: { pollingIntervalMs: '1s' } }))
+expectError(createInklessWorker({ boss, work: { pollingIntervalMS: 1000 } }))
+declare const workOptions: InklessWorkOptions
+expectNotDeprecated(workOptions.pollingIntervalMs)
+expectDeprecated(workOptions.pollingIntervalSeconds)
+expectDeprecated(workOptions.notifyPollingIntervalSeconds)
+expectDeprecated(workOptions.heartbeatRefreshSeconds)
 
 // transactional: the listeners' context has the job's transaction and the document's order.
 const transactional = await createInklessWorker({

@@ -150,14 +150,19 @@ export const isEventCallbackName = (key: string) => CALLBACK_EVENTS.has(key)
 
 /**
  * Throws for an `on…` option that is neither an event callback nor one of `others`: a
- * misspelt callback (`onDocumentSign`) would otherwise never run, silently.
+ * misspelt callback (`onDocumentSign`) would otherwise never run, silently. And for an event
+ * callback that is not a function.
  */
 export function checkCallbackNames(options: object, others: ReadonlySet<string>): void {
-  for (const key of Object.keys(options)) {
+  for (const [key, value] of Object.entries(options)) {
     if (/^on[A-Z]/.test(key) && !CALLBACK_EVENTS.has(key) && !others.has(key)) {
       throw new TypeError(
         `inkless-webhooks: unknown option "${key}". Event callbacks are ${eventCallbackNames().join(', ')}.`,
       )
+    }
+    // Not a function: every delivery of that event would fail (500) instead.
+    if (CALLBACK_EVENTS.has(key) && value !== undefined && typeof value !== 'function') {
+      throw new TypeError(`inkless-webhooks: ${key} must be a function (got ${typeof value}).`)
     }
   }
 }

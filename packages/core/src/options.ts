@@ -118,11 +118,20 @@ function checkQueueOptions(options: InklessWebhooksOptions): void {
   if (clash) throw new TypeError(`inkless-webhooks: with \`queue\`, ${clash}.`)
 }
 
-function unknownTenantOf(value: InklessWebhooksOptions['unknownTenant']) {
-  if (value === undefined || value === 'not-found' || value === 'invalid-signature') {
-    return value ?? 'not-found'
-  }
-  throw new TypeError("inkless-webhooks: unknownTenant must be 'not-found' or 'invalid-signature'")
+/**
+ * `value`, or the default (the first choice) when undefined. Anything else throws: in
+ * JavaScript, `respond: 'immediatly'` would otherwise quietly mean the default.
+ */
+function choiceOption<T extends string>(
+  name: string,
+  value: T | undefined,
+  choices: readonly [T, ...T[]],
+): T {
+  if (value === undefined) return choices[0]
+  if (choices.includes(value)) return value
+  throw new TypeError(
+    `inkless-webhooks: ${name} must be ${choices.map((c) => `'${c}'`).join(' or ')} (got ${JSON.stringify(value)}).`,
+  )
 }
 
 /** Options checked once, when the instance is created, with their defaults. */
@@ -147,16 +156,21 @@ export function resolveOptions(options: InklessWebhooksOptions) {
       options.secretLookupTimeoutMs,
       5_000,
     ),
-    unknownTenant: unknownTenantOf(options.unknownTenant),
+    unknownTenant: choiceOption('unknownTenant', options.unknownTenant, [
+      'not-found',
+      'invalid-signature',
+    ]),
     toleranceMs: renamedOption(options, 'toleranceMs', 'toleranceSeconds', undefined, {
       aliasInSeconds: true,
     }),
-    respondImmediately: options.respond === 'immediately',
+    respondImmediately:
+      choiceOption('respond', options.respond, ['after-handlers', 'immediately']) === 'immediately',
     store:
       options.queue || options.dedupe === false
         ? undefined
         : (options.dedupe ?? createMemoryDedupeStore({ now })),
-    processOnStoreError: options.onStoreError === 'process',
+    processOnStoreError:
+      choiceOption('onStoreError', options.onStoreError, ['reject', 'process']) === 'process',
   }
 }
 

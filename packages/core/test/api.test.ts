@@ -235,6 +235,29 @@ describe('options', () => {
     ).toThrow(/unknown option "onDocumentCompleted".*onDocumentComplete/)
   })
 
+  it('a callback that is not a function, or a misspelt choice, throws at creation (JavaScript gets no type error)', () => {
+    const create = (options: object) => () => createInklessWebhooks({ secret: SECRET, ...options })
+    // Before: every document_signed answered 500 ("fn is not a function").
+    expect(create({ onDocumentSigned: 'notify' })).toThrow(
+      'inkless-webhooks: onDocumentSigned must be a function (got string).',
+    )
+    expect(create({ onDocumentSigned: undefined })).not.toThrow()
+    // Before: quietly the default, the handlers run before the answer.
+    expect(create({ respond: 'immediatly' })).toThrow(
+      `inkless-webhooks: respond must be 'after-handlers' or 'immediately' (got "immediatly").`,
+    )
+    // Before: quietly 'reject', every delivery 503 while the store is down.
+    expect(create({ onStoreError: 'proccess' })).toThrow(
+      `inkless-webhooks: onStoreError must be 'reject' or 'process' (got "proccess").`,
+    )
+    for (const respond of ['after-handlers', 'immediately']) {
+      expect(create({ respond })).not.toThrow()
+    }
+    for (const onStoreError of ['reject', 'process']) {
+      expect(create({ onStoreError })).not.toThrow()
+    }
+  })
+
   it('rejects nonsensical limits', () => {
     expect(() => createInklessWebhooks({ secret: SECRET, maxBodyBytes: 0 })).toThrow()
     expect(() => createInklessWebhooks({ secret: SECRET, toleranceMs: -1 })).toThrow(/toleranceMs/)

@@ -3,13 +3,8 @@
  *
  * @module @inkless-webhooks/express
  */
-import {
-  type AnyInklessWebhooks,
-  createInklessWebhooks,
-  type InklessWebhooksOptions,
-} from '@inkless-webhooks/core'
-import { splitAdapterOptions } from '@inkless-webhooks/core/adapter'
-import { createNodeMiddleware, type InklessNodeMiddleware } from '@inkless-webhooks/node/adapter'
+import type { AnyInklessWebhooks, InklessWebhooksOptions } from '@inkless-webhooks/core'
+import { createNodeAdapter, type InklessNodeMiddleware } from '@inkless-webhooks/node/adapter'
 
 /** What the Express adapter adds to core's options, as every adapter takes them. */
 export interface ExpressAdapterOptions {
@@ -50,14 +45,7 @@ export function inklessWebhooks(
   optionsOrInstance: InklessExpressOptions | AnyInklessWebhooks = {},
   adapterOptions?: ExpressAdapterOptions,
 ): InklessExpressMiddleware {
-  const { webhooks, adapter } = splitAdapterOptions<ExpressAdapterOptions>(
-    optionsOrInstance,
-    adapterOptions,
-    ['path'],
-    createInklessWebhooks,
-  )
-  return createNodeMiddleware(webhooks, {
-    path: adapter.path,
+  return createNodeAdapter(optionsOrInstance, adapterOptions, {
     fix: fixFor,
     kept: (req) => {
       const { rawBody, body } = req as { rawBody?: unknown; body?: unknown }

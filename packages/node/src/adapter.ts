@@ -7,18 +7,22 @@
 // `@inkless-webhooks/node/adapter`: what the express, koa and fastify adapters share, for
 // adapter authors on Node's http server. Applications use the package's main entry.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type {
-  BodyLimits,
-  HandleOptions,
-  InklessRequest,
-  InklessResponse,
-  InklessWebhooks,
-  Logger,
+import {
+  type AnyInklessWebhooks,
+  type BodyLimits,
+  createInklessWebhooks,
+  type HandleOptions,
+  type InklessRequest,
+  type InklessResponse,
+  type InklessWebhooks,
+  type InklessWebhooksOptions,
+  type Logger,
 } from '@inkless-webhooks/core'
 import {
   type BodySource,
   consumedBody,
   pathMatches,
+  splitAdapterOptions,
   wholeBody,
 } from '@inkless-webhooks/core/adapter'
 import getRawBody from 'raw-body'
@@ -217,4 +221,28 @@ export function createNodeMiddleware(
     writeResponse(req, res, await webhooks.handle(request, requestLogger(req)), webhooks.limits)
   }
   return Object.assign(middleware, { webhooks })
+}
+
+/** The adapter options of the node and express adapters: where the webhook is. */
+export interface PathOption {
+  /** Only this path is the webhook; undefined: every request that reaches the middleware. */
+  path?: string
+}
+
+/**
+ * An adapter's `inklessWebhooks(optionsOrInstance, adapterOptions)` on
+ * {@link createNodeMiddleware}: core's options with `path`, or an instance with `{ path }`.
+ */
+export function createNodeAdapter(
+  optionsOrInstance: (InklessWebhooksOptions & PathOption) | AnyInklessWebhooks,
+  adapterOptions: PathOption | undefined,
+  settings: Omit<NodeMiddlewareSettings, 'path'>,
+): InklessNodeMiddleware {
+  const { webhooks, adapter } = splitAdapterOptions<PathOption>(
+    optionsOrInstance,
+    adapterOptions,
+    ['path'],
+    createInklessWebhooks,
+  )
+  return createNodeMiddleware(webhooks, { ...settings, path: adapter.path })
 }

@@ -3,13 +3,8 @@
  *
  * @module @inkless-webhooks/node
  */
-import {
-  type AnyInklessWebhooks,
-  createInklessWebhooks,
-  type InklessWebhooksOptions,
-} from '@inkless-webhooks/core'
-import { splitAdapterOptions } from '@inkless-webhooks/core/adapter'
-import { createNodeMiddleware, type InklessNodeMiddleware } from './adapter.js'
+import type { AnyInklessWebhooks, InklessWebhooksOptions } from '@inkless-webhooks/core'
+import { createNodeAdapter, type InklessNodeMiddleware } from './adapter.js'
 
 export type { InklessNodeMiddleware, NextFunction } from './adapter.js'
 
@@ -33,14 +28,7 @@ export function inklessWebhooks(
   optionsOrInstance: InklessNodeOptions | AnyInklessWebhooks = {},
   adapterOptions?: NodeAdapterOptions,
 ): InklessNodeMiddleware {
-  const { webhooks, adapter } = splitAdapterOptions<NodeAdapterOptions>(
-    optionsOrInstance,
-    adapterOptions,
-    ['path'],
-    createInklessWebhooks,
-  )
-  return createNodeMiddleware(webhooks, {
-    path: adapter.path,
+  return createNodeAdapter(optionsOrInstance, adapterOptions, {
     fix: NODE_FIX,
     kept: (req) => ({ bytes: (req as { rawBody?: unknown }).rawBody, by: 'req.rawBody' }),
   })

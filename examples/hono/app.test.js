@@ -1,4 +1,6 @@
-// app.test.js, run with `node --test`: signed deliveries through the app of app.js, no server.
+// app.test.js: signed deliveries through the app of app.js, no server. Run it with
+// `INKLESS_WEBHOOK_SECRET=whsec_test node --test app.test.js`: any secret, as the app checks
+// with the one the requests are signed with.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {

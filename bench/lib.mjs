@@ -143,6 +143,9 @@ export async function stop(proc) {
 export async function paced({ port, rate, seconds, nextBody, headersOf }) {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity })
   const latencies = []
+  // How late this process sent each request (its own event loop, timers and the cores it
+  // shares): part of every latency measured, whatever the server does.
+  const lateness = []
   let non2xx = 0
   const total = Math.round(rate * seconds)
   const started = performance.now()
@@ -151,6 +154,7 @@ export async function paced({ port, rate, seconds, nextBody, headersOf }) {
     const due = started + (i * 1000) / rate
     const wait = due - performance.now()
     if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+    lateness.push(performance.now() - due)
     const body = nextBody()
     sends.push(
       new Promise((resolve) => {
@@ -182,9 +186,16 @@ export async function paced({ port, rate, seconds, nextBody, headersOf }) {
   }
   await Promise.all(sends)
   agent.destroy()
-  latencies.sort((a, b) => a - b)
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]
-  return { p50: at(0.5), p99: at(0.99), non2xx }
+  const at = (values, q) => {
+    values.sort((a, b) => a - b)
+    return values[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)]
+  }
+  return {
+    p50: at(latencies, 0.5),
+    p99: at(latencies, 0.99),
+    lateP99: at(lateness, 0.99),
+    non2xx,
+  }
 }
 
 /**
@@ -192,11 +203,14 @@ export async function paced({ port, rate, seconds, nextBody, headersOf }) {
  * round): `open(mode)` starts its servers and gives `{ port, close, pids }`; then a 1 s
  * warm-up, the open-loop latency at `rate`/s (`paced`) and the req/s of 32 keep-alive
  * connections (`load`), `duration` s each, with the CPU time of `pids` (and their children)
- * during `load` per answer. Returns each mode's median p50, p99, req/s and CPU µs per
+ * during `load` per answer. Returns each mode's median p50, p99, the p99 of how late the
+ * client sent (`lateP99`: its own share of every latency), req/s and CPU µs per
  * delivery, and its non-200 answers.
  */
 export async function ackRounds({ modes, rounds, rate, duration, open, nextBody, headersOf }) {
-  const samples = new Map(modes.map((m) => [m, { p50: [], p99: [], rps: [], cpu: [], non2xx: 0 }]))
+  const samples = new Map(
+    modes.map((m) => [m, { p50: [], p99: [], late: [], rps: [], cpu: [], non2xx: 0 }]),
+  )
   for (let round = 0; round < rounds; round++) {
     for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
       const { port, close, pids = [] } = await open(mode)
@@ -216,6 +230,7 @@ export async function ackRounds({ modes, rounds, rate, duration, open, nextBody,
         const s = samples.get(mode)
         s.p50.push(latency.p50)
         s.p99.push(latency.p99)
+        s.late.push(latency.lateP99)
         s.rps.push(saturated.rps)
         s.cpu.push((treeCpuMicros(pids) - cpuBefore) / saturated.answered)
         s.non2xx +=
@@ -231,6 +246,7 @@ export async function ackRounds({ modes, rounds, rate, duration, open, nextBody,
       {
         p50: median(s.p50),
         p99: median(s.p99),
+        lateP99: median(s.late),
         rps: median(s.rps),
         cpuMicros: median(s.cpu),
         non2xx: s.non2xx,
@@ -319,12 +335,13 @@ export function queueAckReport(modes, rate, queueModes = ['queue', 'queue + work
       'mode',
       `p50 ms at ${rate}/s`,
       `p99 ms at ${rate}/s`,
+      'p99 ms the client sent late',
       'req/s (32 connections)',
       'server CPU µs per delivery',
     ],
   ]
   for (const [mode, m] of Object.entries(modes))
-    rows.push([mode, ms(m.p50), ms(m.p99), fmt(m.rps), fmt(m.cpuMicros)])
+    rows.push([mode, ms(m.p50), ms(m.p99), ms(m.lateP99), fmt(m.rps), fmt(m.cpuMicros)])
   const lines = queueModes.map(
     (m) =>
       `- ${m}: p99 ack ${ms(modes[m].p99)} ms (${verdict(modes[m].p99, '<', P99_TARGET_MS, ' ms')}); ${ratios[m].toFixed(2)}× the req/s of \`immediately\` (${verdict(ratios[m], '≥', RPS_TARGET, '×')})`,

@@ -154,7 +154,7 @@ export async function runQueueBench(here, engine) {
     }
     console.log(`# ${engine.title}
 
-${result.machine}; a handler of ${HANDLER_MS} ms; node adapter; median of ${rounds} rounds. Latency of the 200 under an open-loop ${rate} deliveries/s for ${duration} s (each timed from its scheduled start); req/s with lib.mjs load(), 32 keep-alive connections, ${duration} s, and the CPU time the receiver (and in queue modes ${engine.server}) spent meanwhile, per delivery. Queue modes: the receiver answers once ${engine.stored}; with \`+ worker\`, ${engine.worker} runs the handlers meanwhile. The load generator, the receiver, ${engine.server} and the worker share the machine's cores. Every delivery distinct.
+${result.machine}; a handler of ${HANDLER_MS} ms; node adapter; median of ${rounds} rounds. Latency of the 200 under an open-loop ${rate} deliveries/s for ${duration} s (each timed from its scheduled start; the load generator's own lateness in sending, part of every latency, has its own column); req/s with lib.mjs load(), 32 keep-alive connections, ${duration} s, and the CPU time the receiver (and in queue modes ${engine.server}) spent meanwhile, per delivery. Queue modes: the receiver answers once ${engine.stored}; with \`+ worker\`, ${engine.worker} runs the handlers meanwhile. The load generator, the receiver, ${engine.server} and the worker share the machine's cores. Every delivery distinct.
 
 ${report.table}
 

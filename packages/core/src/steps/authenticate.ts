@@ -1,7 +1,7 @@
 import { mismatchHint } from '../diagnostics.js'
 import { InklessWebhookError } from '../errors.js'
 import { getHeader } from '../headers.js'
-import { andThen, isThenable } from '../maybe-async.js'
+import { andThen, isThenable, type MaybePromise } from '../maybe-async.js'
 import { warning } from '../report.js'
 import type { InklessResponse } from '../request.js'
 import * as answer from '../responses.js'
@@ -59,6 +59,24 @@ export function authenticateStep({
     })
   }
 
+  /** The signature against the secrets found for the tenant. */
+  const check = (
+    d: NotHandshake,
+    found: Awaited<ReturnType<SecretsFor>>,
+  ): MaybePromise<Authenticated | InklessResponse> => {
+    if (found === undefined) return unknownTenant
+    // The tenant's own id, when its lookup gave one, from here on: dedupe key, job, context.
+    const named = found.id === undefined ? d : extend(d, 'tenant', found.id)
+    const signature = getHeader(named.request.headers, 'x-inkless-signature')
+    const verified = platform.verify(named.rawBody, signature, found.secrets)
+    if (isThenable(verified)) {
+      return verified.then((ok) => verdict(named, signature, found.secrets, ok))
+    }
+    return verdict(named, signature, found.secrets, verified)
+  }
+  const verdict = (d: NotHandshake, signature: unknown, secrets: readonly string[], ok: boolean) =>
+    ok ? extend(d, 'signed', true as const) : diagnose(d, signature, secrets)
+
   return (d) => {
     const { headers } = d.request
     const alg = getHeader(headers, 'x-inkless-alg')
@@ -90,18 +108,10 @@ export function authenticateStep({
       )
       return answer.NO_SECRET
     }
-    const verified = andThen(
-      secrets,
-      (found): Authenticated | InklessResponse | Promise<Authenticated | InklessResponse> => {
-        if (found === undefined) return unknownTenant
-        // The tenant's own id, when its lookup gave one, from here on: dedupe key, job, context.
-        const named = found.id === undefined ? d : extend(d, 'tenant', found.id)
-        const signature = getHeader(headers, 'x-inkless-signature')
-        return andThen(platform.verify(named.rawBody, signature, found.secrets), (ok) =>
-          ok ? extend(named, 'signed', true as const) : diagnose(named, signature, found.secrets),
-        )
-      },
-    )
+    // A static secret (or a cached lookup) and node:crypto answer synchronously: no closure then.
+    const verified = isThenable(secrets)
+      ? secrets.then((found) => check(d, found))
+      : check(d, secrets)
     return isThenable(verified)
       ? verified.catch((error: unknown) => {
           lookupFailed(d, error)

@@ -1,7 +1,7 @@
 import type { ClaimResult, ContextClaim } from '../dedupe.js'
 import { dedupeKeyOf } from '../dedupe-key.js'
 import { InklessWebhookError } from '../errors.js'
-import { andThen, isThenable } from '../maybe-async.js'
+import { isThenable, type MaybePromise } from '../maybe-async.js'
 import type { DeliveryQueue } from '../queue.js'
 import type { InklessResponse } from '../request.js'
 import * as answer from '../responses.js'
@@ -13,51 +13,66 @@ export function claimStep(context: StepContext): Step<Parsed, Claimed> {
   const { options, config, platform, store, report } = context
   const { queue } = options
   const enqueue = queue && enqueueInto(queue, context)
-  return (d) =>
-    andThen(dedupeKeyOf(d.event, d.tenant, platform.digest), (dedupeKey) => {
-      const keyed = extend(d, 'dedupeKey', dedupeKey)
-      if (enqueue) return enqueue(keyed)
-      if (!store) return extend(keyed, 'claim', undefined)
-      const failed = (error: unknown) => {
-        if (config.processOnStoreError) {
-          const unclaimed = extend(keyed, 'claim', undefined)
-          report(unclaimed, {
-            level: 'error',
-            error: new InklessWebhookError(
-              'store_unavailable',
-              'The dedupe store could not be reached; processing without dedupe (onStoreError: process).',
-              { cause: error },
-            ),
-          })
-          return unclaimed
-        }
-        report(
-          keyed,
-          {
-            level: 'error',
-            error: new InklessWebhookError(
-              'store_unavailable',
-              'The dedupe store could not be reached; answered 503 so Inkless retries.',
-              { cause: error },
-            ),
-          },
-          answer.STORE_DOWN,
+  const failed = (keyed: Keyed, error: unknown): Claimed | InklessResponse => {
+    if (config.processOnStoreError) {
+      const unclaimed = extend(keyed, 'claim', undefined)
+      report(unclaimed, {
+        level: 'error',
+        error: new InklessWebhookError(
+          'store_unavailable',
+          'The dedupe store could not be reached; processing without dedupe (onStoreError: process).',
+          { cause: error },
+        ),
+      })
+      return unclaimed
+    }
+    report(
+      keyed,
+      {
+        level: 'error',
+        error: new InklessWebhookError(
+          'store_unavailable',
+          'The dedupe store could not be reached; answered 503 so Inkless retries.',
+          { cause: error },
+        ),
+      },
+      answer.STORE_DOWN,
+    )
+    return answer.STORE_DOWN
+  }
+  const claimed = (
+    keyed: Keyed,
+    result: ClaimResult | ContextClaim<object>,
+  ): Claimed | InklessResponse => {
+    if (result === 'done') return answer.DUPLICATE
+    if (result === 'processing') return answer.IN_PROGRESS
+    return extend(keyed, 'claim', result)
+  }
+  const claimFor = (d: Parsed, dedupeKey: string): MaybePromise<Claimed | InklessResponse> => {
+    const keyed = extend(d, 'dedupeKey', dedupeKey)
+    if (enqueue) return enqueue(keyed)
+    if (!store) return extend(keyed, 'claim', undefined)
+    try {
+      const { event, tenant } = d
+      const result = store.claim(dedupeKey, tenant === undefined ? { event } : { event, tenant })
+      if (isThenable(result)) {
+        return result.then(
+          (r) => claimed(keyed, r),
+          (error: unknown) => failed(keyed, error),
         )
-        return answer.STORE_DOWN
       }
-      const claimed = (result: ClaimResult | ContextClaim<object>): Claimed | InklessResponse => {
-        if (result === 'done') return answer.DUPLICATE
-        if (result === 'processing') return answer.IN_PROGRESS
-        return extend(keyed, 'claim', result)
-      }
-      try {
-        const { event, tenant } = d
-        const result = store.claim(dedupeKey, tenant === undefined ? { event } : { event, tenant })
-        return isThenable(result) ? result.then(claimed, failed) : claimed(result)
-      } catch (error) {
-        return failed(error)
-      }
-    })
+      return claimed(keyed, result)
+    } catch (error) {
+      return failed(keyed, error)
+    }
+  }
+  // node:crypto's digest and the in-memory store answer synchronously: no closure then.
+  return (d) => {
+    const dedupeKey = dedupeKeyOf(d.event, d.tenant, platform.digest)
+    return isThenable(dedupeKey)
+      ? dedupeKey.then((key) => claimFor(d, key))
+      : claimFor(d, dedupeKey)
+  }
 }
 
 type Keyed = Parsed & Pick<Claimed, 'dedupeKey'>

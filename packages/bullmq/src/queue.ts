@@ -22,7 +22,11 @@ export interface InklessQueueOptions {
    * Default 86,400,000 (24 h).
    */
   dedupeWindowMs?: number
-  /** @deprecated Use `dedupeWindowMs` (in ms). */
+  /**
+   * `dedupeWindowMs` in seconds.
+   *
+   * @deprecated Use `dedupeWindowMs` (in ms).
+   */
   dedupeWindowSeconds?: number
   /**
    * How long a job stays in the failed set after its last attempt, for you to replay or

@@ -9,7 +9,7 @@ export interface ConstructEventOptions {
   /** Refuse events whose `timestamp` is further than this many ms from now. Off by default. */
   readonly toleranceMs?: number
   /**
-   * The same in seconds.
+   * `toleranceMs` in seconds.
    *
    * @deprecated Use `toleranceMs` (in ms).
    */

@@ -83,7 +83,7 @@ export interface InklessWebhooksOptions<Extras extends object = object>
   /** Refuse events whose `timestamp` is further than this many ms from now. Off by default. */
   toleranceMs?: number
   /**
-   * The same in seconds.
+   * `toleranceMs` in seconds.
    *
    * @deprecated Use `toleranceMs` (in ms).
    */

@@ -47,19 +47,19 @@ export interface InklessWorkOptions {
   /** How often a running job's heartbeat is refreshed, in ms. Default pg-boss's: half the heartbeat. */
   heartbeatRefreshMs?: number
   /**
-   * The same in seconds.
+   * `pollingIntervalMs` in seconds.
    *
    * @deprecated Use `pollingIntervalMs` (in ms).
    */
   pollingIntervalSeconds?: number
   /**
-   * The same in seconds.
+   * `notifyPollingIntervalMs` in seconds.
    *
    * @deprecated Use `notifyPollingIntervalMs` (in ms).
    */
   notifyPollingIntervalSeconds?: number
   /**
-   * The same in seconds.
+   * `heartbeatRefreshMs` in seconds.
    *
    * @deprecated Use `heartbeatRefreshMs` (in ms).
    */

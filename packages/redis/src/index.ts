@@ -34,11 +34,23 @@ export interface RedisDedupeStoreOptions {
   processingTtlMs?: number
   /** A Redis command slower than this counts as an outage (answered 503). Default 2,000 ms. */
   timeoutMs?: number
-  /** @deprecated Use `ttlMs` (in ms). */
+  /**
+   * `ttlMs` in seconds.
+   *
+   * @deprecated Use `ttlMs` (in ms).
+   */
   ttlSeconds?: number
-  /** @deprecated Use `processingTtlMs` (in ms). */
+  /**
+   * `processingTtlMs` in seconds.
+   *
+   * @deprecated Use `processingTtlMs` (in ms).
+   */
   processingTtlSeconds?: number
-  /** @deprecated Use `timeoutMs`. */
+  /**
+   * The old name of `timeoutMs`.
+   *
+   * @deprecated Use `timeoutMs`.
+   */
   commandTimeoutMs?: number
 }
 

@@ -1,9 +1,7 @@
 import type { ListenerMethods } from '@inkless-webhooks/core'
 import { positiveOption } from '@inkless-webhooks/core/adapter'
 import {
-  closeOnSignals,
-  createJobRunner,
-  createOutageReporter,
+  createWorkerBase,
   type JobContext,
   type JobErrorContext,
   type JobRunnerOptions,
@@ -82,16 +80,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Redis outages once each (then a count per minute).
  */
 export function createInklessWorker(options: InklessWorkerOptions): InklessWorker {
-  const runner = createJobRunner(options)
+  const { runner, closeTimeoutMs, outage, listeners, closer } = createWorkerBase(options, 'Redis')
   assertRedisClient('createInklessWorker: connection', options.connection)
-  const closeTimeoutMs = positiveOption('closeTimeoutMs', options.closeTimeoutMs, 25_000, INTEGER)
   const limiter = options.rateLimit && {
     max: positiveOption('rateLimit.max', options.rateLimit.max, 1, INTEGER),
     duration: positiveOption('rateLimit.durationMs', options.rateLimit.durationMs, 1, INTEGER),
   }
-  const outage = createOutageReporter('Redis (createInklessWorker)', (error, level) =>
-    runner.report(error, {}, level),
-  )
   const running = new Set<Promise<unknown>>()
 
   const processJob = async (job: Job<InklessJobData>) => {
@@ -117,41 +111,28 @@ export function createInklessWorker(options: InklessWorkerOptions): InklessWorke
   // first error; 'drained' may follow a failed fetch).
   worker.on('active', outage.recovered)
 
-  let closing: Promise<void> | undefined
-  const close = () => {
-    closing ??= (async () => {
-      unregister()
-      const stopped = worker.close().then(
-        () => true,
-        () => true,
-      )
-      const handlersDone = Promise.allSettled([...running]).then(() => sleep(CLOSE_GRACE_MS))
-      const done = await Promise.race([
-        stopped,
-        handlersDone.then(() => false),
-        sleep(closeTimeoutMs).then(() => false),
-      ])
-      if (done) return
-      // Redis is away, or a handler outlived closeTimeoutMs: cut the connections.
-      runner.report(
-        new Error(
-          `close(): ${running.size} job(s) still running or Redis unreachable; disconnecting (a job cut short runs again once its lock expires).`,
-        ),
-        {},
-        'warn',
-      )
-      await Promise.race([worker.disconnect().then(() => stopped), sleep(1000)])
-    })()
-    return closing
-  }
-  const unregister = closeOnSignals(options.signals, close)
+  const close = closer(async () => {
+    const stopped = worker.close().then(
+      () => true,
+      () => true,
+    )
+    const handlersDone = Promise.allSettled([...running]).then(() => sleep(CLOSE_GRACE_MS))
+    const done = await Promise.race([
+      stopped,
+      handlersDone.then(() => false),
+      sleep(closeTimeoutMs).then(() => false),
+    ])
+    if (done) return
+    // Redis is away, or a handler outlived closeTimeoutMs: cut the connections.
+    runner.report(
+      new Error(
+        `close(): ${running.size} job(s) still running or Redis unreachable; disconnecting (a job cut short runs again once its lock expires).`,
+      ),
+      {},
+      'warn',
+    )
+    await Promise.race([worker.disconnect().then(() => stopped), sleep(1000)])
+  })
 
-  return {
-    on: runner.on,
-    onAny: runner.onAny,
-    off: runner.off,
-    offAny: runner.offAny,
-    worker,
-    close,
-  }
+  return { ...listeners, worker, close }
 }

@@ -6,6 +6,7 @@
  *
  * @module @inkless-webhooks/core/queue
  */
+import { positiveOption } from './checks.js'
 import { digest } from './crypto-node.js'
 import {
   createRunner,
@@ -13,6 +14,9 @@ import {
   type JobRunner,
   type JobRunnerOptions,
 } from './job-runner.js'
+import type { ListenerMethods } from './listeners.js'
+import { createOutageReporter, type OutageReporter } from './outage.js'
+import { closeOnSignals } from './shutdown.js'
 
 export {
   createOutageReporter,
@@ -44,3 +48,64 @@ export { closeOnSignals } from './shutdown.js'
 export const createJobRunner = <C extends JobContext = JobContext>(
   options: JobRunnerOptions<C>,
 ): JobRunner<C> => createRunner(options, { digest, openTelemetry })
+
+/** What every queue package's worker takes beside its callbacks and its backend. */
+export interface WorkerShutdownOptions {
+  /** How long `close()` waits for running jobs. Default 25,000 ms. */
+  closeTimeoutMs?: number
+  /** Signals that close the worker (see {@link closeOnSignals}). */
+  signals?: readonly NodeJS.Signals[] | false
+}
+
+/** What {@link createWorkerBase} gives a queue package's worker. */
+export interface WorkerBase<C extends JobContext> {
+  /** The per-job work ({@link createJobRunner}). */
+  readonly runner: JobRunner<C>
+  /** `closeTimeoutMs`, checked. */
+  readonly closeTimeoutMs: number
+  /** Reports the backend's outages through the runner's `onError`: once, then a count a minute. */
+  readonly outage: OutageReporter
+  /** The runner's `on`, `onAny`, `off` and `offAny`, for the worker's own object. */
+  readonly listeners: ListenerMethods<C>
+  /**
+   * The worker's `close()` from what stops it: `stop` runs once (every call gets the same
+   * promise), after the worker leaves `options.signals`, which close it meanwhile.
+   */
+  closer(stop: () => Promise<void>): () => Promise<void>
+}
+
+/**
+ * The parts every queue worker shares: its job runner, `closeTimeoutMs`, an outage reporter
+ * for `backend` (e.g. `Redis`), its listener methods and an idempotent `close()` on signals.
+ */
+export function createWorkerBase<C extends JobContext>(
+  options: JobRunnerOptions<C> & WorkerShutdownOptions,
+  backend: string,
+): WorkerBase<C> {
+  const runner = createJobRunner<C>(options)
+  const closeTimeoutMs = positiveOption('closeTimeoutMs', options.closeTimeoutMs, 25_000, {
+    integer: true,
+  })
+  const outage = createOutageReporter(`${backend} (createInklessWorker)`, (error, level) =>
+    runner.report(error, {}, level),
+  )
+  const { on, onAny, off, offAny } = runner
+  return {
+    runner,
+    closeTimeoutMs,
+    outage,
+    listeners: { on, onAny, off, offAny },
+    closer(stop) {
+      let closing: Promise<void> | undefined
+      const close = () => {
+        if (closing === undefined) {
+          unregister()
+          closing = stop()
+        }
+        return closing
+      }
+      const unregister = closeOnSignals(options.signals, close)
+      return close
+    },
+  }
+}

@@ -1,9 +1,7 @@
 import { type ListenerMethods, parseEvent } from '@inkless-webhooks/core'
-import { positiveOption, renamedOption } from '@inkless-webhooks/core/adapter'
+import { renamedOption } from '@inkless-webhooks/core/adapter'
 import {
-  closeOnSignals,
-  createJobRunner,
-  createOutageReporter,
+  createWorkerBase,
   type JobContext,
   type JobErrorContext,
   type JobRunnerOptions,
@@ -17,8 +15,6 @@ import {
 } from '@inkless-webhooks/postgres'
 import type { Db, JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss'
 import { createQueues, DEFAULT_QUEUE } from './queues.js'
-
-const INTEGER = { integer: true } as const
 
 export type { JobContext, JobErrorContext }
 
@@ -167,13 +163,10 @@ export async function createInklessWorker(
 ): Promise<InklessWorker<JobContext> | InklessWorker<TransactionalJobContext>> {
   const { boss } = options
   const queueName = options.queueName ?? DEFAULT_QUEUE
-  const closeTimeoutMs = positiveOption('closeTimeoutMs', options.closeTimeoutMs, 25_000, INTEGER)
+  const { runner, closeTimeoutMs, outage, listeners, closer } =
+    createWorkerBase<TransactionalJobContext>(options as TransactionalWorkerOptions, 'PostgreSQL')
   const work = { ...pgBossWork(options.work), burstWhenBatchFull: true }
   const tables = options.transactional === true ? {} : options.transactional || undefined
-  const runner = createJobRunner<TransactionalJobContext>(options as TransactionalWorkerOptions)
-  const outage = createOutageReporter('PostgreSQL (createInklessWorker)', (error, level) =>
-    runner.report(error, {}, level),
-  )
 
   const infoOf = (job: JobWithMetadata<unknown>) => ({
     id: job.id,
@@ -242,28 +235,21 @@ export async function createInklessWorker(
     throw error
   }
 
-  let closing: Promise<void> | undefined
-  const close = () => {
-    closing ??= (async () => {
-      unregister()
-      let timer: ReturnType<typeof setTimeout> | undefined
-      // pg-boss's stop() waits for running jobs up to the timeout, then fails what still runs
-      // (a retry, elsewhere). With PostgreSQL gone that last step can wait on a connection:
-      // give up shortly after the bound rather than hold the process.
-      const bound = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, closeTimeoutMs + 1000)
-      })
-      await Promise.race([
-        boss.stop({ graceful: true, timeout: closeTimeoutMs }).catch(outage.failed),
-        bound,
-      ])
-      clearTimeout(timer)
-      boss.off('error', outage.failed)
-    })()
-    return closing
-  }
-  const unregister = closeOnSignals(options.signals, close)
+  const close = closer(async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    // pg-boss's stop() waits for running jobs up to the timeout, then fails what still runs
+    // (a retry, elsewhere). With PostgreSQL gone that last step can wait on a connection:
+    // give up shortly after the bound rather than hold the process.
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, closeTimeoutMs + 1000)
+    })
+    await Promise.race([
+      boss.stop({ graceful: true, timeout: closeTimeoutMs }).catch(outage.failed),
+      bound,
+    ])
+    clearTimeout(timer)
+    boss.off('error', outage.failed)
+  })
 
-  const { on, onAny, off, offAny } = runner
-  return { on, onAny, off, offAny, boss, close }
+  return { ...listeners, boss, close }
 }

@@ -307,10 +307,11 @@ describe('node', () => {
       nodeWebhooks(options({ onEvent: (event) => void tokens.push(event.document_token) })),
     )
     const body = eventBody().replace(/"document_token":"/, '"document_token":"é')
-    for (const header of [
+    const extras: Record<string, string>[] = [
       { 'content-type': 'application/json; charset=latin1' },
       { 'content-encoding': 'gzip' },
-    ]) {
+    ]
+    for (const header of extras) {
       const answer = await send(base, { body, headers: { ...signed(body), ...header } })
       expect(answer.status).toBe(200)
     }

@@ -60,7 +60,7 @@ export function splitAdapterOptions<A extends object>(
   )
   if (stray.length > 0) {
     throw new TypeError(
-      `inkless-webhooks: ${stray.join(', ')} in the adapter options (the second argument) would be ignored: only ${adapterKeys.join(', ')} go there; pass the others to createInklessWebhooks(), or in the first argument.`,
+      `inkless-webhooks: ${stray.join(', ')} in the adapter options (the second argument) would be ignored: it takes only ${adapterKeys.join(', ')}; pass the others to createInklessWebhooks(), or in the first argument.`,
     )
   }
   const adapter: Partial<A> = { ...adapterOptions }

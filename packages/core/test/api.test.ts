@@ -316,7 +316,7 @@ describe('options', () => {
     // A callback beside an instance never ran; beside options, neither did it.
     for (const first of [w, { secret: SECRET }]) {
       expect(() => split(first, { path: '/hook', onDocumentSigned() {} })).toThrow(
-        /^inkless-webhooks: onDocumentSigned in the adapter options \(the second argument\) would be ignored: only path go there/,
+        /^inkless-webhooks: onDocumentSigned in the adapter options \(the second argument\) would be ignored: it takes only path;/,
       )
     }
     // `path: 'webhook'` answered every delivery 404.

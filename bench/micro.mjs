@@ -4,9 +4,11 @@
 // `node bench/micro.mjs [--json] [--rounds N]`
 import { spawnSync } from 'node:child_process'
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { createInklessWebhooks, signPayload, verifySignature } from '@inkless-webhooks/core'
 import { createInklessWebhooks as createWebInklessWebhooks } from '@inkless-webhooks/core/web'
 import { inklessWebhooks as fetchWebhooks } from '@inkless-webhooks/fetch'
+import { toInklessRequest } from '@inkless-webhooks/node/adapter'
 import { redisDedupeStore } from '@inkless-webhooks/redis'
 import { verify as octokitVerify } from '@octokit/webhooks-methods'
 import { Redis } from 'ioredis'
@@ -37,6 +39,8 @@ const REFERENCE_PARSE = 'reference verify + JSON.parse (async fn)'
 const GUIDE = "the guide's advice by hand (+ 100 KiB limit, bounded Map of seen pairs)"
 const HANDLE = 'handle(), default options'
 const FETCH = 'fetch adapter, node:crypto'
+const RAW_BODY = 'handle(), a Node stream read by raw-body (the node adapter)'
+const CORE_READER = "handle(), a Node stream read by core's own reader"
 
 const small = documentSigned(135)
 const large = documentSigned(16 * 1024)
@@ -140,6 +144,16 @@ async function micro(text, iterations) {
   const fetchNode = fetchWebhooks({ secret, onDocumentSigned })
   const fetchWeb = fetchWebhooks(createWebInklessWebhooks({ secret, onDocumentSigned }))
   const guide = guideByHand(onDocumentSigned)
+  // A Node request stream whose body has arrived, as node:http hands over a small one.
+  const streamOf = (d) => {
+    const { method, url, headers } = requestOf(d)
+    const req = Object.assign(new Readable({ read() {} }), { method, url, headers })
+    req.push(d.rawBody)
+    req.push(null)
+    return req
+  }
+  const rawBodyRead = createInklessWebhooks({ secret, onDocumentSigned })
+  const coreRead = createInklessWebhooks({ secret, onDocumentSigned })
 
   const candidates = [
     {
@@ -172,11 +186,17 @@ async function micro(text, iterations) {
     unique('new Request() only', async (d) => webRequestOf(d)),
     unique(FETCH, (d) => fetchNode(webRequestOf(d))),
     unique('fetch adapter, Web Crypto', (d) => fetchWeb(webRequestOf(d))),
+    unique(RAW_BODY, (d) => rawBodyRead.handle(toInklessRequest(streamOf(d), 'unused'))),
+    unique(CORE_READER, (d) => {
+      const req = streamOf(d)
+      const { method, url, headers } = req
+      return coreRead.handle({ method, url, headers, rawBody: req })
+    }),
   ]
   const before = handled
   const results = await interleaved(candidates, { rounds, iterations })
   // Every candidate that parses ran the handler once per call: none short-cut a delivery.
-  const calls = (iterations * rounds + Math.min(iterations, 2000)) * 7
+  const calls = (iterations * rounds + Math.min(iterations, 2000)) * 9
   if (handled - before !== calls) throw new Error(`handlers ran ${handled - before}× for ${calls}`)
   return results
 }
@@ -271,7 +291,10 @@ if (json) {
       `- handle() ÷ the guide's advice by hand: ${ratio(r[HANDLE], r[GUIDE])}× (the target against it is over HTTP)`,
     )
     console.log(
-      `- fetch adapter: ${ratio(r[FETCH], r[HANDLE])}× \`handle()\` (the cost of the Web Request around it); Web Crypto run ${ratio(r['fetch adapter, Web Crypto'], r[FETCH])}× the node:crypto run\n`,
+      `- fetch adapter: ${ratio(r[FETCH], r[HANDLE])}× \`handle()\` (the cost of the Web Request around it); Web Crypto run ${ratio(r['fetch adapter, Web Crypto'], r[FETCH])}× the node:crypto run`,
+    )
+    console.log(
+      `- a Node stream read by raw-body (the node adapter's read): ${ratio(r[RAW_BODY], r[CORE_READER])}× core's own stream reader (no target: raw-body stays unless it costs more)\n`,
     )
   }
   if (out.stores) {

@@ -44,14 +44,27 @@ export async function serve({ secret, mode, queueOf }) {
   server.listen(0, '127.0.0.1', () => console.log(server.address().port))
 }
 
+/** p50 and p99 of `count` runs of `once()` started `intervalMs` apart, each timed from its start. */
+export async function pacedFloor(count, intervalMs, once) {
+  const times = []
+  for (let i = 0; i < count; i++) {
+    const started = performance.now()
+    await once()
+    times.push(performance.now() - started)
+    await sleep(intervalMs)
+  }
+  times.sort((a, b) => a - b)
+  return { p50: times[Math.floor(count / 2)], p99: times[Math.ceil(count * 0.99) - 1] }
+}
+
 /**
  * The parent: starts the engine's server, measures every mode's 200, then how many jobs/s 1
  * and 4 worker processes run, and prints the report (or --json).
  * `engine`: `title`, `modes`, `jobs` (default count), `start(dir)` → `{ url, pid, close() }`
  * or undefined when the server is missing (`skipped` says so), `connect(url)` → the parent's
  * `{ queueOf(name), drop(name), completed(name), hold?(name), release?(name), close() }`,
- * `workerArgs.slow(url, name)` / `.noop(url, name)`, and the
- * sentences `stored`, `worker` and `workers` for the report.
+ * `floor(server, dir)` → `{ what, p50, p99 }` (the engine's own latency, from pacedFloor),
+ * `workerArgs.slow(url, name)` / `.noop(url, name)`, and the sentences `stored`, `worker` and `workers` for the report.
  */
 export async function runQueueBench(here, engine) {
   const json = process.argv.includes('--json')
@@ -134,6 +147,8 @@ export async function runQueueBench(here, engine) {
       await parent.drop(name)
     }
 
+    // What the engine alone costs an ack on this machine now: no receiver can answer faster.
+    const floor = await engine.floor(server, dir)
     const report = queueAckReport(
       measured,
       rate,
@@ -147,6 +162,7 @@ export async function runQueueBench(here, engine) {
       ratios: report.ratios,
       enqueueRate,
       workers,
+      floor,
     }
     if (json) {
       console.log(JSON.stringify(result, null, 2))
@@ -159,6 +175,7 @@ ${result.machine}; a handler of ${HANDLER_MS} ms; node adapter; median of ${roun
 ${report.table}
 
 ${report.lines}
+- the floor under every queue-mode ack: ${floor.what}: p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms
 
 ## Workers
 

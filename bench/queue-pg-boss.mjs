@@ -4,9 +4,11 @@
 // on); every server runs in its own child process. What is measured and how:
 // bench/queue-modes.mjs.
 // `node bench/queue-pg-boss.mjs [--json] [--duration S] [--rounds N] [--rate R] [--jobs N] [--only MODE,…]`
+import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startPostgres, stop } from './lib.mjs'
-import { HANDLER_MS, runQueueBench, serve, slowHandler } from './queue-modes.mjs'
+import { HANDLER_MS, pacedFloor, runQueueBench, serve, slowHandler } from './queue-modes.mjs'
 
 const SECRET = 'whsec_bench_pg_boss'
 const here = fileURLToPath(import.meta.url)
@@ -76,6 +78,23 @@ if (role === '--serve') {
         },
         drop: (name) => boss.deleteQueue(name),
         close: () => boss.stop({ graceful: false }),
+      }
+    },
+    // Every commit waits for PostgreSQL's WAL flush: an 8 kB write and fdatasync on the disk
+    // under the cluster's data directory.
+    floor: async (_server, dir) => {
+      const file = join(dir, 'fdatasync-probe')
+      const fd = openSync(file, 'w')
+      const page = Buffer.alloc(8192, 1)
+      try {
+        const { p50, p99 } = await pacedFloor(500, 2, () => {
+          writeSync(fd, page, 0, page.length, 0)
+          fdatasyncSync(fd)
+        })
+        return { what: "an 8 kB write and fdatasync on the data directory's disk", p50, p99 }
+      } finally {
+        closeSync(fd)
+        rmSync(file)
       }
     },
     workerArgs: {

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { freePort, stop } from './lib.mjs'
-import { HANDLER_MS, runQueueBench, serve, slowHandler } from './queue-modes.mjs'
+import { HANDLER_MS, pacedFloor, runQueueBench, serve, slowHandler } from './queue-modes.mjs'
 
 const SECRET = 'whsec_bench_queue'
 const here = fileURLToPath(import.meta.url)
@@ -78,6 +78,17 @@ if (role === '--serve') {
           opened.delete(name)
         },
         close: () => Promise.all([...opened.values()].map((q) => q.close())),
+      }
+    },
+    // A round trip to redis-server (AOF appends, fsync every second, off the reply's path).
+    floor: async (server) => {
+      const { Redis } = await import('ioredis')
+      const redis = new Redis(server.url)
+      try {
+        const { p50, p99 } = await pacedFloor(500, 2, () => redis.ping())
+        return { what: 'a PING round trip to redis-server, 500 at 2 ms intervals', p50, p99 }
+      } finally {
+        redis.disconnect()
       }
     },
     workerArgs: {

@@ -215,6 +215,20 @@ describe('CLI', () => {
     expect(fromEnv.stdout.trim()).toBe(signPayload(body, 'env-secret'))
   })
 
+  it('sign: with a terminal as stdin, says to pipe the body instead of waiting for it', async () => {
+    // `script` runs the CLI with a pseudo-terminal as its stdin (and its output on it).
+    const command = `'${process.execPath}' '${CLI}' sign --secret s`
+    const res = await new Promise<{ code: number | null; out: string }>((resolve) =>
+      execFile('script', ['-qec', command, '/dev/null'], (error, stdout) =>
+        resolve({ code: error ? (error.code as number) : 0, out: stdout }),
+      ),
+    )
+    expect(res.out).toContain(
+      `sign reads the body from a pipe: printf '%s' "$BODY" | inkless-webhooks sign`,
+    )
+    expect(res.code).toBe(2)
+  })
+
   it.each([
     [['frobnicate'], /unknown command "frobnicate"/],
     [['send'], /missing <url>/],

@@ -493,6 +493,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'sign') {
     if (positionals.length > 0)
       throw new UsageError('sign takes no arguments; pipe the body on stdin')
+    // From a terminal it would wait, silently, for a body typed by hand (and sign its newline).
+    if (process.stdin.isTTY) {
+      throw new UsageError(
+        `sign reads the body from a pipe: printf '%s' "$BODY" | inkless-webhooks sign`,
+      )
+    }
     const key = secret(values)
     console.log(signPayload(await readStdin(), key))
     return 0

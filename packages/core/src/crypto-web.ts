@@ -1,5 +1,5 @@
-import { hmac } from '@noble/hashes/hmac.js'
-import { sha256 } from '@noble/hashes/sha2.js'
+import { type _HMAC, hmac } from '@noble/hashes/hmac.js'
+import { type _SHA256, sha256 } from '@noble/hashes/sha2.js'
 import type { RawBody } from './body.js'
 import type { MaybePromise } from './maybe-async.js'
 import type { Secrets } from './secrets.js'
@@ -13,7 +13,7 @@ const SYNC_MAX = 16 * 1024
 
 const encoder = new TextEncoder()
 
-type HmacState = ReturnType<typeof hmac.create>
+type HmacState = _HMAC<_SHA256>
 
 /** Per secret: the Web Crypto key, and the HMAC state after the key pads (cloned per body). */
 interface SecretKeys {
@@ -73,10 +73,18 @@ function base64url32(bytes: Uint8Array): string {
     const n =
       ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
     out +=
-      BASE64URL[n >> 18] + BASE64URL[(n >> 12) & 63] + BASE64URL[(n >> 6) & 63] + BASE64URL[n & 63]
+      BASE64URL.charAt(n >> 18) +
+      BASE64URL.charAt((n >> 12) & 63) +
+      BASE64URL.charAt((n >> 6) & 63) +
+      BASE64URL.charAt(n & 63)
   }
   const n = ((bytes[30] as number) << 8) | (bytes[31] as number)
-  return out + BASE64URL[n >> 10] + BASE64URL[(n >> 4) & 63] + BASE64URL[(n << 2) & 63]
+  return (
+    out +
+    BASE64URL.charAt(n >> 10) +
+    BASE64URL.charAt((n >> 4) & 63) +
+    BASE64URL.charAt((n << 2) & 63)
+  )
 }
 
 /** base64(HMAC-SHA256(secret, rawBody)) with Web Crypto. */
@@ -100,8 +108,9 @@ export function digest(text: string): string {
 
 /** HMAC-SHA256 of `body` under the key whose pads are `pads`, compared in constant time. */
 function macMatches(pads: HmacState, body: Uint8Array, signature: Uint8Array): boolean {
-  macking = pads._cloneInto(macking)
-  macking.update(body).digestInto(out)
+  const state = pads._cloneInto(macking)
+  macking = state
+  state.update(body).digestInto(out)
   let difference = 0
   for (let i = 0; i < 32; i++) difference |= (out[i] as number) ^ (signature[i] as number)
   return difference === 0

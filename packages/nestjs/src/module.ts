@@ -12,7 +12,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common'
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core'
-import { InklessHandlerExplorer } from './explorer.js'
+import { InklessHandlerExplorer, type ListenerTarget } from './explorer.js'
 import { nestLogger } from './logger.js'
 import { mountWebhookRoute } from './route.js'
 
@@ -81,30 +81,31 @@ function createWebhooks({ path, ...options }: InklessWebhooksModuleOptions): Ink
   ],
   exports: [INKLESS_WEBHOOKS],
 })
-export class InklessWebhooksModule extends ConfigurableModuleClass implements OnModuleInit {
+export class InklessWebhooksModule implements OnModuleInit {
   private readonly checkRoute: () => void
 
-  /** @internal */
+  /** @internal Nest creates the module. */
   constructor(
     @Inject(INKLESS_WEBHOOKS) private readonly webhooks: InklessWebhooks,
     @Inject(MODULE_OPTIONS_TOKEN) private readonly options: InklessWebhooksModuleOptions,
-    @Inject(InklessHandlerExplorer) private readonly explorer: InklessHandlerExplorer,
+    // The explorer's one method: its class is not part of the API.
+    @Inject(InklessHandlerExplorer)
+    private readonly explorer: { register(target: ListenerTarget): number },
     @Inject(HttpAdapterHost) host: HttpAdapterHost,
   ) {
-    super()
     this.checkRoute = mountWebhookRoute(host, webhooks, options.path)
   }
 
+  // The builder's module definitions, for this module (its class has no public name to
+  // extend: a declaration extending it could not be named by users).
   /** Serves `options` (the path, the secret and every core option) on the app's HTTP adapter. */
-  static override forRoot(options: InklessWebhooksModuleForRootOptions): DynamicModule {
-    // biome-ignore lint/complexity/noThisInStatic: the builder's forRoot makes `this` the module.
-    return super.forRoot(options)
+  static forRoot(options: InklessWebhooksModuleForRootOptions): DynamicModule {
+    return { ...ConfigurableModuleClass.forRoot(options), module: InklessWebhooksModule }
   }
 
   /** The same, with the options from `useFactory` (e.g. the secret from `ConfigService`). */
-  static override forRootAsync(options: InklessWebhooksModuleAsyncOptions): DynamicModule {
-    // biome-ignore lint/complexity/noThisInStatic: the builder's forRootAsync makes `this` the module.
-    return super.forRootAsync(options)
+  static forRootAsync(options: InklessWebhooksModuleAsyncOptions): DynamicModule {
+    return { ...ConfigurableModuleClass.forRootAsync(options), module: InklessWebhooksModule }
   }
 
   /** At bootstrap: fails if the route cannot read bodies, then adds the decorated handlers. */

@@ -47,30 +47,27 @@ export type InklessWorkerModuleAsyncOptions = ConfigurableModuleAsyncOptions<
  * the `queue` option. The worker closes with the app (`app.close()`, or shutdown hooks).
  */
 @Module({ imports: [DiscoveryModule], providers: [InklessHandlerExplorer] })
-export class InklessWorkerModule
-  extends ConfigurableModuleClass
-  implements OnModuleInit, OnApplicationShutdown
-{
+export class InklessWorkerModule implements OnModuleInit, OnApplicationShutdown {
   private worker: InklessWorkerLike | undefined
 
-  /** @internal */
+  /** @internal Nest creates the module. */
   constructor(
     @Inject(MODULE_OPTIONS_TOKEN) private readonly options: InklessWorkerModuleOptions,
-    @Inject(InklessHandlerExplorer) private readonly explorer: InklessHandlerExplorer,
-  ) {
-    super()
-  }
+    // The explorer's one method: its class is not part of the API.
+    @Inject(InklessHandlerExplorer)
+    private readonly explorer: { register(target: ListenerTarget): number },
+  ) {}
 
+  // The builder's module definitions, for this module (its class has no public name to
+  // extend: a declaration extending it could not be named by users).
   /** Processes the queue with `options.createWorker()`'s worker. */
-  static override forRoot(options: InklessWorkerModuleOptions): DynamicModule {
-    // biome-ignore lint/complexity/noThisInStatic: the builder's forRoot makes `this` the module.
-    return super.forRoot(options)
+  static forRoot(options: InklessWorkerModuleOptions): DynamicModule {
+    return { ...ConfigurableModuleClass.forRoot(options), module: InklessWorkerModule }
   }
 
   /** The same, with the options from `useFactory` (e.g. Redis from `ConfigService`). */
-  static override forRootAsync(options: InklessWorkerModuleAsyncOptions): DynamicModule {
-    // biome-ignore lint/complexity/noThisInStatic: the builder's forRootAsync makes `this` the module.
-    return super.forRootAsync(options)
+  static forRootAsync(options: InklessWorkerModuleAsyncOptions): DynamicModule {
+    return { ...ConfigurableModuleClass.forRootAsync(options), module: InklessWorkerModule }
   }
 
   /** At bootstrap: creates the worker and adds the decorated handlers to it. */

@@ -105,8 +105,9 @@ export function readBody(
   limit: number,
   deadline: Deadline,
 ): Promise<ReadResult> {
-  const whole = (source as Partial<WholeBody>)[wholeRead]
-  if (whole !== undefined) return readWhole(whole, limit, deadline)
+  // By its mark, not `instanceof`: the Node and Web builds each hold a copy of this class.
+  if ((source as Partial<WholeBody>)[wholeRead])
+    return readWhole(source as WholeBody, limit, deadline)
   const collector = new Collector(limit)
   return isNodeReadable(source)
     ? readNodeStream(source, collector, deadline)
@@ -115,14 +116,17 @@ export function readBody(
 
 const wholeRead = Symbol.for('inkless-webhooks.whole-body')
 
-/** How core reads a {@link wholeBody}: the read, and how to stop it at the deadline. */
-interface WholeRead {
-  readonly read: (limit: number) => Promise<ArrayBuffer | Uint8Array>
-  readonly stop: (() => void) | undefined
-}
+/** A {@link wholeBody}: the read, and how to stop it at the deadline; one object per body. */
+class WholeBody implements AsyncIterable<Uint8Array> {
+  readonly [wholeRead] = true
+  constructor(
+    readonly read: (limit: number) => Promise<ArrayBuffer | Uint8Array>,
+    readonly stop: (() => void) | undefined,
+  ) {}
 
-interface WholeBody extends AsyncIterable<Uint8Array> {
-  readonly [wholeRead]: WholeRead
+  async *[Symbol.asyncIterator]() {
+    yield bytesOf(await this.read(Number.POSITIVE_INFINITY))
+  }
 }
 
 const bytesOf = (body: ArrayBuffer | Uint8Array) =>
@@ -142,19 +146,13 @@ export function wholeBody(
   read: (limit: number) => Promise<ArrayBuffer | Uint8Array>,
   stop?: () => void,
 ): AsyncIterable<Uint8Array> {
-  const body: WholeBody = {
-    [wholeRead]: { read, stop },
-    async *[Symbol.asyncIterator]() {
-      yield bytesOf(await read(Number.POSITIVE_INFINITY))
-    },
-  }
-  return body
+  return new WholeBody(read, stop)
 }
 
 const isTooLarge = (error: unknown) => (error as { status?: unknown } | null)?.status === 413
 
 function readWhole(
-  { read, stop }: WholeRead,
+  { read, stop }: WholeBody,
   limit: number,
   deadline: Deadline,
 ): Promise<ReadResult> {

@@ -283,7 +283,11 @@ describe('CLI', () => {
       ['simulate', 'http://127.0.0.1:1/webhook', '--signers', 'two', '--secret', 's'],
       /--signers must be an integer/,
     ],
-    [['simulate', 'http://127.0.0.1:1/webhook', '--bogus'], /Unknown option '--bogus'/],
+    [
+      ['simulate', 'http://127.0.0.1:1/webhook', '--bogus'],
+      /^inkless-webhooks: unknown option --bogus$/,
+    ],
+    [['send', 'http://127.0.0.1:1/webhook', '-x'], /^inkless-webhooks: unknown option -x$/],
     [
       ['handshake', 'http://127.0.0.1:1/webhook', '--shuffle'],
       /--shuffle does not apply to "handshake"/,

@@ -475,7 +475,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true })
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] as string)
+    const { code, message } = error as { code?: string; message: string }
+    // Node's own text goes on about '--' and positionals: the option's name is what helps.
+    const unknown =
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec(message) : null
+    throw new UsageError(
+      unknown ? `unknown option ${unknown[1]}` : (message.split('\n')[0] as string),
+    )
   }
   const { values, positionals } = parsed
   if (values.help) {

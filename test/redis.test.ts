@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import { deliverAll } from './support/deliver.js'
 import { eventBody, SECRET, signed } from './support/deliveries.js'
 import { type Persistence, RedisServer } from './support/redis.js'
+import { dedupeStoreContract } from './support/store-contract.js'
 
 let redis: RedisServer
 const clients: Redis[] = []
@@ -45,17 +46,17 @@ afterAll(async () => {
   await redis.destroy()
 })
 
-describe('createRedisDedupeStore against a real Redis', () => {
-  it('claims with SET NX, marks done, releases on failure', async () => {
-    const store = createRedisDedupeStore(await connected(), { prefix: prefix() })
-    expect(await store.claim('k')).toBe('claimed')
-    expect(await store.claim('k')).toBe('processing')
-    await store.release('k')
-    expect(await store.claim('k')).toBe('claimed')
-    await store.complete('k')
-    expect(await store.claim('k')).toBe('done')
-  })
+dedupeStoreContract(
+  'createRedisDedupeStore against a real Redis',
+  async () => {
+    const [c, p] = [await connected(), prefix()]
+    return ({ leaseMs } = {}) =>
+      createRedisDedupeStore(c, { prefix: p, ...(leaseMs ? { processingTtlMs: leaseMs } : {}) })
+  },
+  1000,
+)
 
+describe('createRedisDedupeStore against a real Redis', () => {
   it('remembers processed keys for ttlMs, claims for processingTtlMs (or the deprecated seconds)', async () => {
     const c = await connected()
     const p = prefix()
@@ -84,18 +85,6 @@ describe('createRedisDedupeStore against a real Redis', () => {
     )
   })
 
-  it('a claim left by a dead instance expires; its late release cannot delete the new claim', async () => {
-    const p = prefix()
-    const crashed = createRedisDedupeStore(await connected(), { prefix: p, processingTtlMs: 1000 })
-    const other = createRedisDedupeStore(await connected(), { prefix: p, processingTtlMs: 1000 })
-    expect(await crashed.claim('k')).toBe('claimed')
-    expect(await other.claim('k')).toBe('processing')
-    await new Promise((r) => setTimeout(r, 1100))
-    expect(await other.claim('k')).toBe('claimed')
-    await crashed.release('k')
-    expect(await other.claim('k')).toBe('processing')
-  })
-
   it('a delivery processed while Redis is down is recorded once Redis is back', {
     timeout: 20_000,
   }, async () => {
@@ -108,22 +97,6 @@ describe('createRedisDedupeStore against a real Redis', () => {
     await own.start()
     const other = createRedisDedupeStore(await connected(own.url))
     await vi.waitFor(async () => expect(await other.claim('k')).toBe('done'), { timeout: 10_000 })
-  })
-
-  it('behaves like the in-memory store behind handle(): duplicate 200, failure 500 then retry', async () => {
-    const onEvent = vi.fn().mockRejectedValueOnce(new Error('first attempt fails'))
-    const webhooks = createInklessWebhooks({
-      secret: SECRET,
-      onEvent,
-      onError: () => {},
-      dedupe: createRedisDedupeStore(await connected(), { prefix: prefix() }),
-    })
-    const body = eventBody()
-    const delivery = { method: 'POST', headers: signed(body), rawBody: body }
-    expect((await webhooks.handle(delivery)).status).toBe(500)
-    expect((await webhooks.handle(delivery)).status).toBe(200)
-    expect(await webhooks.handle(delivery)).toMatchObject({ status: 200, body: 'duplicate' })
-    expect(onEvent).toHaveBeenCalledTimes(2)
   })
 
   it('Redis unreachable: 503 and onError; onStoreError "process" runs the handlers instead', async () => {

@@ -12,6 +12,7 @@ import {
 } from '@inkless-webhooks/postgres'
 import { describe, expect, it, vi } from 'vitest'
 import { eventBody, SECRET, signed } from './deliveries.js'
+import { dedupeStoreContract } from './store-contract.js'
 
 let schemas = 0
 /** A schema of its own per test, so tests sharing one database never see each other's rows. */
@@ -41,32 +42,17 @@ export function postgresStoreContract(
   db: () => Queryable,
   transaction: () => TransactionRunner<Queryable>,
 ) {
+  dedupeStoreContract(
+    `createPostgresDedupeStore on ${name}`,
+    async () => {
+      const schema = await freshSchema(db())
+      return ({ leaseMs } = {}) =>
+        createPostgresDedupeStore({ client: db(), schema, ...(leaseMs ? { leaseMs } : {}) })
+    },
+    300,
+  )
+
   describe(`createPostgresDedupeStore on ${name}`, () => {
-    it('claims with INSERT … ON CONFLICT, marks done, releases on failure', async () => {
-      const schema = await freshSchema(db())
-      const store = createPostgresDedupeStore({ pool: db(), schema })
-      expect(await store.claim('k')).toBe('claimed')
-      expect(await store.claim('k')).toBe('processing')
-      await store.release('k')
-      expect(await store.claim('k')).toBe('claimed')
-      await store.complete('k')
-      expect(await store.claim('k')).toBe('done')
-    })
-
-    it('a lease left by a crashed instance is taken over once expired; its late release cannot delete the new claim', async () => {
-      const schema = await freshSchema(db())
-      const crashed = createPostgresDedupeStore({ client: db(), schema, leaseMs: 300 })
-      const other = createPostgresDedupeStore({ client: db(), schema, leaseMs: 300 })
-      expect(await crashed.claim('k')).toBe('claimed')
-      expect(await other.claim('k')).toBe('processing')
-      await sleep(350)
-      expect(await other.claim('k')).toBe('claimed')
-      await crashed.release('k')
-      expect(await other.claim('k')).toBe('processing')
-      await other.complete('k')
-      expect(await crashed.claim('k')).toBe('done')
-    })
-
     it('remembers a processed delivery for retentionMs; cleanup() deletes it after', async () => {
       const schema = await freshSchema(db())
       const store = createPostgresDedupeStore({ pool: db(), schema, retentionMs: 300 })
@@ -80,33 +66,6 @@ export function postgresStoreContract(
       expect(await store.cleanup()).toBe(1)
       expect(await rowCount(db(), schema)).toBe(1)
       expect(await store.claim('old')).toBe('claimed')
-    })
-
-    it('behind handle(): a failure is 500 and released, the retry 200, then duplicate; tenants are separate deliveries', async () => {
-      const schema = await freshSchema(db())
-      const onEvent = vi.fn().mockRejectedValueOnce(new Error('first attempt fails'))
-      const webhooks = createInklessWebhooks({
-        secret: SECRET,
-        tenant: (request) =>
-          new URL(request.url ?? '/', 'http://x').searchParams.get('t') ?? undefined,
-        onEvent,
-        onError: () => {},
-        dedupe: createPostgresDedupeStore({ pool: db(), schema }),
-      })
-      const body = eventBody()
-      const to = (tenant: string) => ({
-        method: 'POST',
-        url: `/webhook?t=${tenant}`,
-        headers: signed(body),
-        rawBody: body,
-      })
-      expect((await webhooks.handle(to('a'))).status).toBe(500)
-      expect((await webhooks.handle(to('a'))).status).toBe(200)
-      expect(await webhooks.handle(to('a'))).toMatchObject({ status: 200, body: 'duplicate' })
-      expect(await webhooks.handle(to('b'))).toMatchObject({ status: 200, body: 'ok' })
-      expect(await webhooks.handle(to('b'))).toMatchObject({ status: 200, body: 'duplicate' })
-      expect(onEvent).toHaveBeenCalledTimes(3)
-      expect(await rowCount(db(), schema)).toBe(2)
     })
 
     it('createSchema is idempotent, takes names, and the shipped schema.sql is schemaSql()', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import { eventBody, SECRET, signed } from './support/deliveries.js'
 import { PostgresServer } from './support/postgres.js'
 import { freshSchema, postgresStoreContract } from './support/postgres-contract.js'
+import { unreachableStoreContract } from './support/store-contract.js'
 
 let server: PostgresServer
 let pool: pg.Pool
@@ -39,26 +40,9 @@ postgresStoreContract(
 )
 
 describe('createPostgresDedupeStore when PostgreSQL is away', () => {
-  it('unreachable: 503 and onError; onStoreError "process" runs the handlers instead', async () => {
-    const store = createPostgresDedupeStore({ pool: poolOf('postgres://postgres@127.0.0.1:1/x') })
-    const onError = vi.fn()
-    const onEvent = vi.fn()
-    const body = eventBody()
-    const delivery = { method: 'POST', headers: signed(body), rawBody: body }
-    const rejecting = createInklessWebhooks({ secret: SECRET, onError, onEvent, dedupe: store })
-    expect((await rejecting.handle(delivery)).status).toBe(503)
-    expect(onEvent).not.toHaveBeenCalled()
-    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'store_unavailable' })
-    const processing = createInklessWebhooks({
-      secret: SECRET,
-      onError: () => {},
-      onEvent,
-      dedupe: store,
-      onStoreError: 'process',
-    })
-    expect((await processing.handle(delivery)).status).toBe(200)
-    expect(onEvent).toHaveBeenCalledTimes(1)
-  })
+  unreachableStoreContract('PostgreSQL', () =>
+    createPostgresDedupeStore({ pool: poolOf('postgres://postgres@127.0.0.1:1/x') }),
+  )
 
   it('a claim that timed out while PostgreSQL was paused is released when it lands late: the retry is processed', async () => {
     const own = await ownServer()

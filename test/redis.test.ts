@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { createInklessWebhooks, type DedupeStore } from '@inkless-webhooks/core'
+import { createInklessWebhooks } from '@inkless-webhooks/core'
 import { createRedisDedupeStore, type RedisLike, redisDedupeStore } from '@inkless-webhooks/redis'
 import { planEnvelopes, sendWebhook } from '@inkless-webhooks/testing'
 import { Redis } from 'ioredis'
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import { deliverAll } from './support/deliver.js'
 import { eventBody, SECRET, signed } from './support/deliveries.js'
 import { type Persistence, RedisServer } from './support/redis.js'
-import { dedupeStoreContract } from './support/store-contract.js'
+import { dedupeStoreContract, unreachableStoreContract } from './support/store-contract.js'
 
 let redis: RedisServer
 const clients: Redis[] = []
@@ -99,28 +99,9 @@ describe('createRedisDedupeStore against a real Redis', () => {
     await vi.waitFor(async () => expect(await other.claim('k')).toBe('done'), { timeout: 10_000 })
   })
 
-  it('Redis unreachable: 503 and onError; onStoreError "process" runs the handlers instead', async () => {
-    const store: DedupeStore = createRedisDedupeStore(client('redis://127.0.0.1:1'), {
-      commandTimeoutMs: 200,
-    })
-    const onError = vi.fn()
-    const onEvent = vi.fn()
-    const rejecting = createInklessWebhooks({ secret: SECRET, onError, onEvent, dedupe: store })
-    const body = eventBody()
-    const delivery = { method: 'POST', headers: signed(body), rawBody: body }
-    expect((await rejecting.handle(delivery)).status).toBe(503)
-    expect(onEvent).not.toHaveBeenCalled()
-    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'store_unavailable' })
-    const processing = createInklessWebhooks({
-      secret: SECRET,
-      onError: () => {},
-      onEvent,
-      dedupe: store,
-      onStoreError: 'process',
-    })
-    expect((await processing.handle(delivery)).status).toBe(200)
-    expect(onEvent).toHaveBeenCalledTimes(1)
-  })
+  unreachableStoreContract('Redis', () =>
+    createRedisDedupeStore(client('redis://127.0.0.1:1'), { timeoutMs: 200 }),
+  )
 
   it('a Redis older than 7.0 is named in the error of every claim (503), before any SET', async () => {
     const real = await connected()

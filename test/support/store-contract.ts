@@ -66,3 +66,27 @@ export function dedupeStoreContract(
     })
   })
 }
+
+/** A store whose server cannot be reached: 503 and `onError`, or the handlers with `onStoreError: 'process'`. */
+export function unreachableStoreContract(name: string, unreachable: () => DedupeStore) {
+  it(`${name} unreachable: 503 and onError; onStoreError "process" runs the handlers instead`, async () => {
+    const store = unreachable()
+    const onError = vi.fn()
+    const onEvent = vi.fn()
+    const rejecting = createInklessWebhooks({ secret: SECRET, onError, onEvent, dedupe: store })
+    const body = eventBody()
+    const delivery = { method: 'POST', headers: signed(body), rawBody: body }
+    expect((await rejecting.handle(delivery)).status).toBe(503)
+    expect(onEvent).not.toHaveBeenCalled()
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'store_unavailable' })
+    const processing = createInklessWebhooks({
+      secret: SECRET,
+      onError: () => {},
+      onEvent,
+      dedupe: store,
+      onStoreError: 'process',
+    })
+    expect((await processing.handle(delivery)).status).toBe(200)
+    expect(onEvent).toHaveBeenCalledTimes(1)
+  })
+}

@@ -194,21 +194,27 @@ describe('worker: outages and shutdown', () => {
     ])
   })
 
-  it('SIGTERM while a job runs: the job finishes and is recorded, then the process ends', {
-    timeout: 30_000,
-  }, async () => {
+  /** A worker process whose handler takes `env.HANDLER_MS`, sent SIGTERM once a job started. */
+  async function sigtermDuringJob(env: Record<string, string>) {
     const redis = await redisServer()
     const queue = queueOn(redis, nextQueue())
     const worker = child('bullmq-worker-signals.mjs', {
       REDIS_URL: redis.url,
       QUEUE: queue.name,
-      HANDLER_MS: '1500',
+      ...env,
     })
     await worker.line(/^ready$/)
     expect((await enqueueOne(queue)).status).toBe(200)
     await worker.line(/^start /)
     worker.kill('SIGTERM')
     expect(await worker.exited).toEqual([null, 'SIGTERM'])
+    return { queue, worker }
+  }
+
+  it('SIGTERM while a job runs: the job finishes and is recorded, then the process ends', {
+    timeout: 30_000,
+  }, async () => {
+    const { queue, worker } = await sigtermDuringJob({ HANDLER_MS: '1500' })
     expect(worker.lines.filter((l) => /^(start|handled) /.test(l))).toHaveLength(2)
     expect(await queue.getJobCounts('completed', 'active', 'waiting')).toEqual({
       completed: 1,
@@ -220,19 +226,7 @@ describe('worker: outages and shutdown', () => {
   it('a job running past closeTimeoutMs: SIGTERM ends the process anyway, saying so', {
     timeout: 30_000,
   }, async () => {
-    const redis = await redisServer()
-    const queue = queueOn(redis, nextQueue())
-    const worker = child('bullmq-worker-signals.mjs', {
-      REDIS_URL: redis.url,
-      QUEUE: queue.name,
-      HANDLER_MS: '600000',
-      CLOSE_TIMEOUT_MS: '500',
-    })
-    await worker.line(/^ready$/)
-    await enqueueOne(queue)
-    await worker.line(/^start /)
-    worker.kill('SIGTERM')
-    expect(await worker.exited).toEqual([null, 'SIGTERM'])
+    const { worker } = await sigtermDuringJob({ HANDLER_MS: '600000', CLOSE_TIMEOUT_MS: '500' })
     expect(worker.lines).toContainEqual(
       expect.stringMatching(/^error close\(\): 1 job\(s\) still running/),
     )

@@ -5,7 +5,13 @@ import { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { deliverAll } from './support/deliver.js'
 import { eventBody } from './support/deliveries.js'
-import { type FixtureProcess, fixtureProcesses, handledCounts, plan } from './support/fleet.js'
+import {
+  type FixtureProcess,
+  fixtureProcesses,
+  handledCounts,
+  plan,
+  sendThroughOutage,
+} from './support/fleet.js'
 import { PostgresServer } from './support/postgres.js'
 
 const STRESS = process.env.INKLESS_STRESS === '1'
@@ -122,22 +128,12 @@ describe('queue mode on PostgreSQL across processes', {
     const own = await PostgresServer.start()
     onTestFinished(() => own.destroy())
     const f = await fleet(own)
-    const { bodies, unique } = plan(FAULT_ENVELOPES)
-    const sending = deliverAll(bodies, f.urls, { concurrency: 64 })
-    await vi.waitFor(() => expect(f.handled().size).toBeGreaterThan(unique / 4), {
-      timeout: 30_000,
-      interval: 20,
-    })
-    await own.stop('SIGINT')
-    await new Promise((r) => setTimeout(r, OUTAGE_MS))
-    await own.start()
-    const restarted = performance.now()
-    const statuses = await sending
-    const sent = performance.now()
-    await vi.waitFor(() => expect(f.handled().size).toBe(unique), {
-      timeout: 60_000,
-      interval: 100,
-    })
+    const { bodies, unique, statuses, answeredMs, processedMs } = await sendThroughOutage(
+      f,
+      { stop: () => own.stop('SIGINT'), start: () => own.start() },
+      FAULT_ENVELOPES,
+      OUTAGE_MS,
+    )
     expect(statuses.get(503)).toBeGreaterThan(0)
     expect([...statuses.keys()].sort()).toEqual([200, 503])
     // A job whose handlers returned as the database went away could not be marked done: it
@@ -145,7 +141,7 @@ describe('queue mode on PostgreSQL across processes', {
     expect(new Set(twice(f.workers)).size).toBeLessThanOrEqual(2 * HELD)
     expect(Math.max(...f.handled().values())).toBeLessThanOrEqual(2)
     report(
-      `pg-boss outage: ${bodies.length} deliveries, ${unique} unique, answers ${JSON.stringify(Object.fromEntries(statuses))}; after the restart, all answered 2xx in ${Math.round(sent - restarted)} ms, all processed in ${Math.round(performance.now() - restarted)} ms; ${new Set(twice(f.workers)).size} ran twice`,
+      `pg-boss outage: ${bodies.length} deliveries, ${unique} unique, answers ${JSON.stringify(Object.fromEntries(statuses))}; after the restart, all answered 2xx in ${answeredMs} ms, all processed in ${processedMs} ms; ${new Set(twice(f.workers)).size} ran twice`,
     )
   })
 })

@@ -5,7 +5,8 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { planEnvelopes } from '@inkless-webhooks/testing'
-import { afterEach } from 'vitest'
+import { afterEach, expect, vi } from 'vitest'
+import { deliverAll } from './deliver.js'
 import { SECRET } from './deliveries.js'
 
 /** A fixture in its own process, printing lines; `lines` keeps them all. */
@@ -124,4 +125,36 @@ export function handledCounts(workers: readonly FixtureProcess[]): Map<string, n
     counts.set(key, (counts.get(key) ?? 0) + 1)
   }
   return counts
+}
+
+/**
+ * Sends `envelopes`' plan to a fleet as Inkless does (retrying non-2xx), stops its backend a
+ * quarter of the way in for `outageMs`, starts it again, and waits until every event ran.
+ * Returns what Inkless was answered, and the times from the restart to the last answer
+ * (`answeredMs`) and to the last event processed (`processedMs`).
+ */
+export async function sendThroughOutage(
+  fleet: { urls: () => readonly string[]; handled: () => Map<string, number> },
+  backend: { stop: () => Promise<unknown>; start: () => Promise<unknown> },
+  envelopes: number,
+  outageMs: number,
+) {
+  const { bodies, unique } = plan(envelopes)
+  const sending = deliverAll(bodies, fleet.urls, { concurrency: 64 })
+  await vi.waitFor(() => expect(fleet.handled().size).toBeGreaterThan(unique / 4), {
+    timeout: 30_000,
+    interval: 20,
+  })
+  await backend.stop()
+  await new Promise((r) => setTimeout(r, outageMs))
+  await backend.start()
+  const restarted = performance.now()
+  const statuses = await sending
+  const answeredMs = Math.round(performance.now() - restarted)
+  await vi.waitFor(() => expect(fleet.handled().size).toBe(unique), {
+    timeout: 60_000,
+    interval: 100,
+  })
+  const processedMs = Math.round(performance.now() - restarted)
+  return { bodies, unique, statuses, answeredMs, processedMs }
 }

@@ -12,16 +12,13 @@ import {
   sendThroughOutage,
 } from './support/fleet.js'
 import { RedisServer } from './support/redis.js'
+import { report, stress } from './support/stress.js'
 
-const STRESS = process.env.INKLESS_STRESS === '1'
 // One envelope of two signers is 22 events; with 20% duplicates about 26 deliveries: 57
 // envelopes are 1,523 deliveries, 190 are 5,006. The fault tests take a third as many.
-const ENVELOPES = STRESS ? 190 : 57
-const FAULT_ENVELOPES = STRESS ? 190 : 20
-const OUTAGE_MS = STRESS ? 5000 : 2500
-const report = (line: string) => {
-  if (STRESS) console.log(line)
-}
+const ENVELOPES = stress ? 190 : 57
+const FAULT_ENVELOPES = stress ? 190 : 20
+const OUTAGE_MS = stress ? 5000 : 2500
 
 let redis: RedisServer
 const start = fixtureProcesses()
@@ -53,10 +50,10 @@ async function fleet(adapters: [string, string], server: RedisServer, workerEnv 
 }
 
 describe('queue mode across processes', { timeout: 120_000 }, () => {
-  it(`${STRESS ? '5,000' : '1,500'} shuffled deliveries, 20% duplicates, to express and fastify receivers, two workers: each event processed once, every answer 200`, async () => {
+  it(`${stress ? '5,000' : '1,500'} shuffled deliveries, 20% duplicates, to express and fastify receivers, two workers: each event processed once, every answer 200`, async () => {
     const f = await fleet(['express', 'fastify'], redis)
     const { bodies, unique } = plan(ENVELOPES)
-    expect(bodies.length).toBeGreaterThanOrEqual(STRESS ? 5000 : 1500)
+    expect(bodies.length).toBeGreaterThanOrEqual(stress ? 5000 : 1500)
     const started = performance.now()
     const statuses = await deliverAll(bodies, f.urls, { concurrency: 64 })
     const acked = performance.now()

@@ -13,17 +13,14 @@ import {
   sendThroughOutage,
 } from './support/fleet.js'
 import { PostgresServer } from './support/postgres.js'
+import { report, stress } from './support/stress.js'
 
-const STRESS = process.env.INKLESS_STRESS === '1'
 // 20 envelopes are 520 deliveries, 190 are 5,006; the fault tests take 12 (310) by default.
-const ENVELOPES = STRESS ? 190 : 20
-const FAULT_ENVELOPES = STRESS ? 190 : 12
+const ENVELOPES = stress ? 190 : 20
+const FAULT_ENVELOPES = stress ? 190 : 12
 const OUTAGE_MS = 5000
 // Jobs one worker process holds at once: 2 loops × batches of 4 (test/fixtures/pg-boss-worker.mjs).
 const HELD = 8
-const report = (line: string) => {
-  if (STRESS) console.log(line)
-}
 
 let postgres: PostgresServer
 beforeAll(async () => {
@@ -64,12 +61,12 @@ const twice = (workers: readonly FixtureProcess[]) => {
 }
 
 describe('queue mode on PostgreSQL across processes', {
-  timeout: STRESS ? 240_000 : 120_000,
+  timeout: stress ? 240_000 : 120_000,
 }, () => {
-  it(`${STRESS ? '5,000' : '500'} shuffled deliveries, 20% duplicates, to node and fastify receivers, two workers: each event processed once, every answer 200`, async () => {
+  it(`${stress ? '5,000' : '500'} shuffled deliveries, 20% duplicates, to node and fastify receivers, two workers: each event processed once, every answer 200`, async () => {
     const f = await fleet(postgres)
     const { bodies, unique } = plan(ENVELOPES)
-    expect(bodies.length).toBeGreaterThanOrEqual(STRESS ? 5000 : 500)
+    expect(bodies.length).toBeGreaterThanOrEqual(stress ? 5000 : 500)
     const started = performance.now()
     const statuses = await deliverAll(bodies, f.urls, { concurrency: 64 })
     const acked = performance.now()

@@ -16,7 +16,7 @@ import { eventBody, SECRET, signed } from './support/deliveries.js'
 import { type FixtureProcess, fixtureProcesses, plan, seeded } from './support/fleet.js'
 import { PostgresServer } from './support/postgres.js'
 import { freshSchema } from './support/postgres-contract.js'
-import { size, stress } from './support/stress.js'
+import { report, size, stress } from './support/stress.js'
 
 // One envelope of two signers is 22 events; with 20% duplicates about 26 deliveries: 77
 // envelopes are 2,000 deliveries.
@@ -24,9 +24,6 @@ const ENVELOPES = size(77, 24)
 const FAULT_EVENTS = size(1000, 400)
 const OUTAGE_MS = size(5000, 2500)
 const DOCUMENTS = size(200, 200)
-const report = (line: string) => {
-  if (stress) console.log(line)
-}
 
 let server: PostgresServer
 let pool: pg.Pool

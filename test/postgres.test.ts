@@ -188,37 +188,48 @@ describe("a pool without an 'error' listener", { timeout: 60_000 }, () => {
   it.each([
     ['the transactional store', {}],
     ['the Postgres store', { MODE: 'store' }],
-  ])('%s: PostgreSQL stopped answers 503 (one outage report), restarted answers 200', async (_, mode) => {
-    const own = await PostgresServer.start()
-    onTestFinished(() => own.destroy())
-    const ownPool = new pg.Pool({ connectionString: own.url, max: 1 })
-    ownPool.on('error', () => {})
-    onTestFinished(() => ownPool.end())
-    const schema = await effectsSchema(ownPool)
-    const env = { DATABASE_URL: own.url, SCHEMA: schema, POOL_LISTENER: 'none', HANDLER_MS: '100', ...mode }
-    const node = await receiver('node', env)
-    const deliver = async (token: string) => {
-      const body = eventBody('document_signed', { document_token: token })
-      const response = await fetch(node.url, { method: 'POST', headers: signed(body), body })
-      return `${response.status} ${await response.text()}`
-    }
-    // Three at once leave idle connections in the receiver's pool for the stop to cut.
-    expect(await Promise.all(['a', 'b', 'c'].map(deliver))).toEqual(Array(3).fill('200 OK'))
-    await ownPool.end()
-    await own.stop()
-    // pg emits each idle connection's error on the pool: the store's listener reports it.
-    await vi.waitFor(
-      () => expect(node.exited !== undefined || node.said('outage').length > 0).toBe(true),
-      { timeout: 10_000, interval: 10 },
-    )
-    expect(node.exited).toBeUndefined()
-    expect(await deliver('d')).toBe('503 dedupe store unavailable')
-    await own.start()
-    expect(await deliver('d')).toBe('200 OK')
-    expect(node.exited).toBeUndefined()
-    // One report for the outage, however many connections it cut.
-    expect(node.lines.filter((l) => l.startsWith('outage ')).length).toBe(1)
-  })
+  ])(
+    '%s: PostgreSQL stopped answers 503 (one report for the outage), restarted answers 200',
+    async (_, mode) => {
+      const own = await PostgresServer.start()
+      onTestFinished(() => own.destroy())
+      const ownPool = new pg.Pool({ connectionString: own.url, max: 1 })
+      const schema = await effectsSchema(ownPool).finally(() => ownPool.end())
+      const env = {
+        DATABASE_URL: own.url,
+        SCHEMA: schema,
+        POOL_LISTENER: 'none',
+        HANDLER_MS: '100',
+        ...mode,
+      }
+      const node = await receiver('node', env)
+      const deliver = async (token: string) => {
+        const body = eventBody('document_signed', { document_token: token })
+        const response = await fetch(node.url, { method: 'POST', headers: signed(body), body })
+        return `${response.status} ${await response.text()}`
+      }
+      // Three at once leave idle connections in the receiver's pool for the stop to cut.
+      expect(await Promise.all(['a', 'b', 'c'].map(deliver))).toEqual(Array(3).fill('200 ok'))
+      await own.stop()
+      // pg emits each idle connection's error on the pool: the store's listener reports it.
+      await vi.waitFor(
+        () => expect(node.exited !== undefined || node.said('outage').length > 0).toBe(true),
+        { timeout: 10_000, interval: 10 },
+      )
+      expect(node.exited).toBeUndefined()
+      expect(await deliver('d')).toBe('503 dedupe store unavailable')
+      await own.start()
+      expect(await deliver('d')).toBe('200 ok')
+      expect(node.exited).toBeUndefined()
+      // One report when the outage starts, however many connections it cut, one when it ends.
+      expect(node.said('outage')).toEqual(['PostgreSQL', 'PostgreSQL'])
+      const [started, ended] = node.lines.filter((l) => l.startsWith('outage '))
+      expect(started).toMatch(/^outage PostgreSQL \(the pool\) failed: /)
+      expect(ended).toMatch(
+        /^outage PostgreSQL \(the pool\) works again after \d+ s \(\d+ error\(s\)\)\.$/,
+      )
+    },
+  )
 })
 
 describe('out-of-order deliveries and tenants', () => {

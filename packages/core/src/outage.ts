@@ -1,4 +1,4 @@
-import { InklessWebhookError } from './errors.js'
+import { type InklessErrorCode, InklessWebhookError } from './errors.js'
 
 /** What an {@link OutageReporter} tells: the error to report, and whether it is a recovery. */
 export type OutageReport = (error: InklessWebhookError, level: 'error' | 'warn') => void
@@ -18,11 +18,20 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * A connection outage (Redis, PostgreSQL) as an operator wants to hear it: once when it
  * starts, then at most once per `intervalMs` with the count of errors since, and once when
  * it ends; however fast the client fails (a client retrying in a loop reports as one).
+ * `code` is the reports' error code: `queue_unavailable` unless a dedupe store reports.
  */
 export function createOutageReporter(
   what: string,
   report: OutageReport,
-  { intervalMs = 60_000, now = Date.now }: { intervalMs?: number; now?: () => number } = {},
+  {
+    intervalMs = 60_000,
+    now = Date.now,
+    code = 'queue_unavailable',
+  }: {
+    intervalMs?: number
+    now?: () => number
+    code?: Extract<InklessErrorCode, 'queue_unavailable' | 'store_unavailable'>
+  } = {},
 ): OutageReporter {
   let since: number | undefined
   let lastReport = 0
@@ -38,7 +47,7 @@ export function createOutageReporter(
         count = 0
         report(
           new InklessWebhookError(
-            'queue_unavailable',
+            code,
             `${what} failed: ${messageOf(error)}. Further errors are counted and reported once per ${seconds(intervalMs)} until it works again.`,
             { cause: error },
           ),
@@ -50,7 +59,7 @@ export function createOutageReporter(
       if (at - lastReport < intervalMs) return
       report(
         new InklessWebhookError(
-          'queue_unavailable',
+          code,
           `${what} still failing after ${seconds(at - since)}: ${count} more error(s) in the last ${seconds(at - lastReport)}, the last: ${messageOf(error)}.`,
           { cause: error },
         ),
@@ -63,7 +72,7 @@ export function createOutageReporter(
       if (since === undefined) return
       report(
         new InklessWebhookError(
-          'queue_unavailable',
+          code,
           `${what} works again after ${seconds(now() - since)} (${total} error(s)).`,
         ),
         'warn',

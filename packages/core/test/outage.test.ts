@@ -86,4 +86,17 @@ describe('createOutageReporter', () => {
       'error: Redis (createInklessWorker) still failing after 2 s: 2 more error(s) in the last 1 s, the last: down.',
     ])
   })
+  it("a dedupe store's reports carry store_unavailable", () => {
+    const codes: string[] = []
+    const outage = createOutageReporter(
+      'PostgreSQL (the pool)',
+      (error) => codes.push(error.code),
+      {
+        code: 'store_unavailable',
+      },
+    )
+    outage.failed(new Error('terminating connection due to administrator command'))
+    outage.recovered()
+    expect(codes).toEqual(['store_unavailable', 'store_unavailable'])
+  })
 })

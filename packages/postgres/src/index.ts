@@ -11,6 +11,7 @@ export {
   type DocumentStatus,
   type OrderedEvent,
 } from './documents.js'
+export type { PoolErrorReporting } from './pool-errors.js'
 export type { Queryable, QueryRows } from './queryable.js'
 export { createSchema, schemaSql, type TableNames } from './schema.js'
 export {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { DedupeStore } from '@inkless-webhooks/core'
 import { createHeldClaims } from '@inkless-webhooks/core/adapter'
 import { claimRow, completeRow, deleteExpired, releaseRow } from './deliveries.js'
+import { type PoolErrorReporting, watchPool } from './pool-errors.js'
 import { answeredWithin, durationMs, type Queryable } from './queryable.js'
 import { qualify, type TableNames } from './schema.js'
 
@@ -27,9 +28,13 @@ export interface PostgresStoreTiming {
 /** Options of {@link createPostgresDedupeStore}: a connection (pool or client), names and timing. */
 export type PostgresDedupeStoreOptions = TableNames &
   PostgresStoreTiming &
+  PoolErrorReporting &
   (
     | {
-        /** A `pg` Pool (recommended: `connectionTimeoutMillis` set), or any {@link Queryable}. */
+        /**
+         * A `pg` Pool (recommended: `connectionTimeoutMillis` set), or any {@link Queryable}.
+         * The store listens to the pool's `'error'` events (see `onError`).
+         */
         pool: Queryable
         /** Not with `pool`. */
         client?: never
@@ -81,6 +86,7 @@ export function createPostgresDedupeStore(
   options: PostgresDedupeStoreOptions,
 ): PostgresDedupeStore {
   const db = connectionOf(options, 'createPostgresDedupeStore')
+  const outage = options.pool === undefined ? undefined : watchPool(options.pool, options)
   const names = qualify(options)
   const { leaseMs, retentionMs, timeoutMs, cleanupIntervalMs } = timingOf(options)
   const timed = <T>(work: Promise<T>, what: string) => answeredWithin(work, timeoutMs, what)
@@ -127,6 +133,7 @@ export function createPostgresDedupeStore(
         )
         throw error
       }
+      outage?.recovered()
       if (result === 'claimed') held.hold(key, token)
       return result
     },

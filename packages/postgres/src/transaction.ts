@@ -1,6 +1,7 @@
 import type { ClaimResult } from '@inkless-webhooks/core'
 import { claimRow } from './deliveries.js'
 import { type DocumentOrder, type OrderedEvent, recordDocument } from './documents.js'
+import { type PoolErrorReporting, watchPool } from './pool-errors.js'
 import { answeredWithin, durationMs, type Queryable, type QueryRows } from './queryable.js'
 import { type QualifiedNames, qualify, type TableNames } from './schema.js'
 
@@ -62,7 +63,10 @@ export interface PooledConnection extends Queryable {
  */
 export type TransactionSource<Tx> =
   | {
-      /** A `pg` Pool: a connection of its own per delivery, BEGIN … COMMIT. */
+      /**
+       * A `pg` Pool: a connection of its own per delivery, BEGIN … COMMIT. Its `'error'`
+       * events are listened to (see `onError`).
+       */
       readonly pool: PoolLike<Queryable>
       /** Not with `pool`. */
       readonly transaction?: never
@@ -88,7 +92,8 @@ export type TransactionSource<Tx> =
  * with, else {@link Queryable} (a `pg` pool's connection, a PGlite transaction).
  */
 export type TransactionalOptions<Tx> = TransactionSource<Tx> &
-  TableNames & {
+  TableNames &
+  PoolErrorReporting & {
     /**
      * A statement slower than this counts as an outage (503), and a duplicate waits at most
      * half of it for the delivery's row before being answered 409. Default 2,000 ms.
@@ -162,6 +167,7 @@ interface Listening {
 }
 
 const listening = new WeakSet<object>()
+const pools = new WeakSet<object>()
 
 /**
  * pg emits a connection's errors (the server shutting down, a network cut) on the client:
@@ -179,11 +185,15 @@ function listenForErrors(client: unknown): void {
 
 /** The transaction of a `pg` Pool: BEGIN … COMMIT on a connection of its own. */
 export function poolTransaction<Client>(pool: PoolLike<Client>): TransactionRunner<Client> {
-  // Every connection the pool opens, also those another caller checks out.
-  ;(pool as Partial<{ on(event: 'connect', listener: (client: unknown) => void): unknown }>).on?.(
-    'connect',
-    listenForErrors,
-  )
+  // Every connection the pool opens, also those another caller checks out; once per pool,
+  // however many calls (runDeliveryInTransaction checks its options on each) share it.
+  if (!pools.has(pool)) {
+    pools.add(pool)
+    ;(pool as Partial<{ on(event: 'connect', listener: (client: unknown) => void): unknown }>).on?.(
+      'connect',
+      listenForErrors,
+    )
+  }
   return async (work) => {
     const client = await pool.connect()
     listenForErrors(client)
@@ -217,6 +227,7 @@ export function transactionalParts<Tx>(options: TransactionalOptions<Tx>) {
     throw new TypeError('inkless-webhooks: pass exactly one of pool or transaction')
   if (source.pool !== undefined && typeof source.pool.connect !== 'function')
     throw new TypeError('inkless-webhooks: pool must be a pg Pool (a connect() method)')
+  const outage = source.pool === undefined ? undefined : watchPool(source.pool, options)
   const transaction =
     source.transaction ??
     (poolTransaction(source.pool as PoolLike<Queryable>) as TransactionRunner<Tx>)
@@ -227,6 +238,7 @@ export function transactionalParts<Tx>(options: TransactionalOptions<Tx>) {
     transaction,
     queryable: (tx: Tx): Queryable => ({ query: (text, values = []) => query(tx, text, values) }),
     names: qualify(options),
+    outage,
     timeoutMs,
     timing: {
       retentionMs: durationMs('retentionMs', options.retentionMs, 86_400_000),
@@ -270,6 +282,7 @@ export async function inTransaction<Tx, T>(
         parts.timeoutMs,
         'a claim',
       )
+      parts.outage?.recovered()
       onRecorded?.(recorded)
       if (recorded.status !== 'claimed') {
         found = recorded.status

@@ -35,6 +35,10 @@ expectError(createPostgresDedupeStore({}))
 expectError(createPostgresDedupeStore({ pool: {} }))
 expectError(createPostgresDedupeStore({ pool, leaseMs: '5m' }))
 expectError(createPostgresDedupeStore({ pool, ttlSeconds: 60 }))
+// The pool's outages: an Error each, once when one starts, a count a minute, once when it ends.
+createPostgresDedupeStore({ pool, onError: (error) => expectType<Error>(error) })
+createPostgresTransactionalStore({ pool, onError: (error) => expectType<Error>(error) })
+expectError(createPostgresDedupeStore({ pool, onError: 'log' }))
 
 const delivery = {
   dedupeKey: 'k',

@@ -222,7 +222,9 @@ describe('packed packages installed with npm', () => {
   it('every README example type-checks under TypeScript 7 and 6 (strict, nodenext)', {
     timeout: 60_000,
   }, async () => {
-    if (!existsSync(join(dir, 'node_modules/typescript'))) throw new Error('the install failed')
+    if (!existsSync(join(dir, 'node_modules/typescript'))) {
+      throw new Error('no TypeScript in the app: the install above failed or did not run')
+    }
     const app = join(dir, 'typecheck')
     await mkdir(app, { recursive: true })
     const files = packed.flatMap(({ dir: pkg, readme }) =>

@@ -258,6 +258,54 @@ describe('options', () => {
     }
   })
 
+  it('an unknown option throws at creation, naming it and the option it is close to (JavaScript gets no type error)', () => {
+    const create = (options: object) => () => createInklessWebhooks({ secret: SECRET, ...options })
+    // Before: accepted and ignored (the default 100 KiB limit, no timestamp check).
+    expect(create({ maxBodySize: 1024 })).toThrow(
+      'inkless-webhooks: unknown option "maxBodySize"; did you mean "maxBodyBytes"?',
+    )
+    expect(create({ toleranceMS: 300_000 })).toThrow(
+      'inkless-webhooks: unknown option "toleranceMS"; did you mean "toleranceMs"?',
+    )
+    expect(create({ bodyTimeout: 5000 })).toThrow(
+      'inkless-webhooks: unknown option "bodyTimeout"; did you mean "bodyTimeoutMs"?',
+    )
+    // Not close to any: the name alone, and what the options are.
+    expect(create({ verbose: true })).toThrow(
+      /^inkless-webhooks: unknown option "verbose"\. Options are secret, tenant, .*toleranceSeconds/,
+    )
+    // An adapter's own option given to core (the fetch adapter splits it off before).
+    expect(create({ path: '/webhook' })).toThrow('unknown option "path"')
+    const split = (options: object) => () =>
+      splitAdapterOptions({ secret: SECRET, ...options }, undefined, ['path'], createInklessWebhooks)
+    expect(split({ path: '/webhook' })).not.toThrow()
+    expect(split({ path: '/webhook', maxBodySize: 1 })).toThrow('unknown option "maxBodySize"')
+    // Every documented option, the deprecated alias too, is accepted.
+    expect(
+      create({
+        tenant: () => 'a',
+        secretCacheMs: 1000,
+        secretLookupTimeoutMs: 1000,
+        unknownTenant: 'not-found',
+        onVerification: () => true,
+        onError: () => {},
+        logger: undefined,
+        telemetry: false,
+        maxBodyBytes: 1024,
+        bodyTimeoutMs: 1000,
+        respond: 'immediately',
+        dedupe: false,
+        toleranceSeconds: 300,
+        onStoreError: 'process',
+        now: Date.now,
+        onEvent: () => {},
+        onUnknownEvent: () => {},
+        onDocumentSigned: () => {},
+      }),
+    ).not.toThrow()
+    expect(create({ toleranceMs: 1000, queue: { enqueue: () => 'queued' } })).not.toThrow()
+  })
+
   it('rejects nonsensical limits', () => {
     expect(() => createInklessWebhooks({ secret: SECRET, maxBodyBytes: 0 })).toThrow()
     expect(() => createInklessWebhooks({ secret: SECRET, toleranceMs: -1 })).toThrow(/toleranceMs/)

@@ -18,6 +18,7 @@ export {
   renamedOption,
   withDeadline,
 } from './checks.js'
+export { closest } from './closest.js'
 export { getHeader } from './headers.js'
 export {
   createListenerRegistry,

@@ -277,7 +277,12 @@ describe('options', () => {
     // An adapter's own option given to core (the fetch adapter splits it off before).
     expect(create({ path: '/webhook' })).toThrow('unknown option "path"')
     const split = (options: object) => () =>
-      splitAdapterOptions({ secret: SECRET, ...options }, undefined, ['path'], createInklessWebhooks)
+      splitAdapterOptions<{ path?: string }>(
+        { secret: SECRET, ...options },
+        undefined,
+        ['path'],
+        createInklessWebhooks,
+      )
     expect(split({ path: '/webhook' })).not.toThrow()
     expect(split({ path: '/webhook', maxBodySize: 1 })).toThrow('unknown option "maxBodySize"')
     // Every documented option, the deprecated alias too, is accepted.

@@ -3,14 +3,8 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import { INKLESS_EVENTS, type InklessEventName, signPayload } from '@inkless-webhooks/core'
-import {
-  answerLine,
-  closest,
-  networkFailure,
-  redactUrl,
-  secretSource,
-  statusHint,
-} from './explain.js'
+import { closest } from '@inkless-webhooks/core/adapter'
+import { answerLine, networkFailure, redactUrl, secretSource, statusHint } from './explain.js'
 import { createTestEvent } from './fixtures.js'
 import { startInspector } from './inspector.js'
 import {

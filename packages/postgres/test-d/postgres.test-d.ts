@@ -8,6 +8,7 @@ import {
   createPostgresTransactionalStore,
   createSchema,
   type DocumentStatus,
+  type PoolLike,
   type PostgresDedupeStore,
   type PostgresTransactionalStore,
   type ProcessedDelivery,
@@ -44,13 +45,21 @@ const delivery = {
   dedupeKey: 'k',
   event: { event: 'document_signed', document_token: 'd', timestamp: '2026-03-11T23:25:31Z' },
 }
-// pg: the transaction is the pool's connection, as a Queryable.
+// pg: the transaction is the pool's own connection type, with pg's typed rows.
 const ran = runDeliveryInTransaction({ pool }, delivery, async ({ db, stale }) => {
-  expectType<Queryable>(db)
+  expectType<pg.PoolClient>(db)
   expectType<boolean>(stale)
+  const { rows } = await db.query<{ n: number }>('SELECT 1 AS n')
+  expectType<number | undefined>(rows[0]?.n)
   return 1
 })
 expectType<Promise<ProcessedDelivery<number> | SkippedDelivery>>(ran)
+// A pool whose connections are only Queryable: `db` is a Queryable (no row type argument).
+declare const plainPool: PoolLike<Queryable>
+runDeliveryInTransaction({ pool: plainPool }, delivery, async ({ db }) => {
+  expectType<Queryable>(db)
+  expectError(db.query<{ n: number }>('SELECT 1 AS n'))
+})
 // Another driver: its transaction function, and `query` when its transaction has none.
 interface OrmTx {
   run(sql: string, params: unknown[]): Promise<{ rows: object[] }>
@@ -77,19 +86,23 @@ expectError(
 
 // Transactional handling: `db`, `stale` and `documentStatus` typed in every listener.
 const transactional = createPostgresTransactionalStore({ pool })
-expectType<PostgresTransactionalStore<Queryable>>(transactional)
+expectType<PostgresTransactionalStore<pg.PoolClient>>(transactional)
+expectType<PostgresTransactionalStore<Queryable>>(
+  createPostgresTransactionalStore({ pool: plainPool }),
+)
 const webhooks = createInklessWebhooks({
   secret: 's',
   dedupe: transactional,
   onEnvelopeComplete: async (event, { db, stale, documentStatus, dedupeKey }) => {
-    expectType<Queryable>(db)
+    expectType<pg.PoolClient>(db)
+    expectType<number>((await db.query<{ n: number }>('SELECT 1 AS n')).rows.length)
     expectType<boolean>(stale)
     expectType<DocumentStatus | undefined>(documentStatus)
     expectType<string>(dedupeKey)
     await db.query('UPDATE envelopes SET done = true WHERE token = $1', [event.document_token])
   },
 })
-webhooks.on('document_signed', (_event, { db }) => expectType<Queryable>(db))
+webhooks.on('document_signed', (_event, { db }) => expectType<pg.PoolClient>(db))
 // Such an instance is what every adapter takes (`inklessWebhooks(webhooks, { path })`).
 expectAssignable<AnyInklessWebhooks>(webhooks)
 // A typed ORM transaction flows to the listeners.

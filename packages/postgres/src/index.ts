@@ -21,6 +21,7 @@ export {
   type PostgresStoreTiming,
 } from './store.js'
 export {
+  type CallbackConnect,
   type ClaimedDelivery,
   type DeliveryToRecord,
   type PooledConnection,

@@ -50,6 +50,21 @@ export interface PoolLike<Client> {
   connect(): Promise<Client & PooledConnection>
 }
 
+/**
+ * `pg`'s callback `connect`, declared last in its Pool: the overload TypeScript infers from,
+ * so that a `pg` Pool's own connection type (`PoolClient`) becomes the transaction's `db`.
+ */
+export interface CallbackConnect<Client> {
+  /** `pool.connect((error, client, done) => …)`; never called by this package. */
+  connect(
+    callback: (
+      error: Error | undefined,
+      client: Client | undefined,
+      done: (release?: unknown) => void,
+    ) => void,
+  ): void
+}
+
 /** A connection checked out of a pool. */
 export interface PooledConnection extends Queryable {
   /** Returns it to the pool; with an argument (an error), destroys it instead. */
@@ -67,7 +82,7 @@ export type TransactionSource<Tx> =
        * A `pg` Pool: a connection of its own per delivery, BEGIN … COMMIT. Its `'error'`
        * events are listened to (see `onError`).
        */
-      readonly pool: PoolLike<Queryable>
+      readonly pool: PoolLike<Tx> | (PoolLike<Tx> & CallbackConnect<Tx>)
       /** Not with `pool`. */
       readonly transaction?: never
       /** Not with `pool`. */
@@ -88,8 +103,9 @@ export type TransactionSource<Tx> =
 
 /**
  * Options of {@link runDeliveryInTransaction} and the transactional store. `Tx`, the
- * transaction your listeners get as `db`, is the type `query`'s first parameter is annotated
- * with, else {@link Queryable} (a `pg` pool's connection, a PGlite transaction).
+ * transaction your listeners get as `db`, is the pool's connection type (`pg`'s `PoolClient`,
+ * so `db.query<Row>()` types its rows), else the type `query`'s first parameter is annotated
+ * with, else {@link Queryable} (a PGlite transaction).
  */
 export type TransactionalOptions<Tx> = TransactionSource<Tx> &
   TableNames &

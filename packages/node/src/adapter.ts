@@ -23,9 +23,7 @@ import {
   consumedBody,
   pathMatches,
   splitAdapterOptions,
-  wholeBody,
 } from '@inkless-webhooks/core/adapter'
-import getRawBody from 'raw-body'
 
 /** The `next` of connect-style stacks: called for requests that are not the webhook's. */
 export type NextFunction = (error?: unknown) => void
@@ -53,8 +51,8 @@ export interface KeptBody {
  * The request as core reads it: bytes an upstream parser kept, a marker when the stream was
  * already drained without keeping them (the answer is a 500 naming `fix`, a function being
  * called then, while the framework's call stack is still there to look at), or the stream,
- * which `raw-body` reads when core asks for it (after its early answers), up to the size
- * limit and without destroying it.
+ * which core reads when it needs the body (after its early answers), up to the size limit
+ * and deadline, without destroying it.
  */
 export function toInklessRequest(
   req: IncomingMessage,
@@ -74,36 +72,9 @@ export function toInklessRequest(
     method: req.method ?? 'GET',
     url: req.url,
     headers: req.headers,
-    // raw-body refuses a stream whose encoding was set upstream (`req.setEncoding`): core's
-    // own reader takes its text.
-    rawBody: rawBody ?? (req.readableEncoding === null ? readLazily(req) : req),
+    rawBody: rawBody ?? req,
     ...(keptBy === undefined ? {} : { keptBy }),
   }
-}
-
-/**
- * The request's body, read by `raw-body` once core asks for it: its `limit` (over it, or a
- * declared Content-Length over it: 413), its check that the bytes match the declared length
- * (400), and its 400 for an aborted request. No `encoding`: the signature covers the bytes as
- * sent, so they are verified undecoded. `raw-body` has no deadline: when core's passes, its
- * 'data' listener is detached and the stream paused, as at its limit, so the lingering close
- * below reads the rest instead.
- */
-function readLazily(req: IncomingMessage): BodySource {
-  let reading: ((chunk: Buffer) => void) | undefined
-  return wholeBody(
-    (limit) => {
-      const listening = req.listenerCount('data')
-      const body = getRawBody(req, { length: req.headers['content-length'], limit })
-      if (req.listenerCount('data') > listening)
-        reading = req.listeners('data').at(-1) as (chunk: Buffer) => void
-      return body
-    },
-    () => {
-      req.pause()
-      if (reading) req.off('data', reading)
-    },
-  )
 }
 
 // Lingering close, as nginx does it: after an early answer (413, 404, 405, 408) the client

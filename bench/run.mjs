@@ -74,7 +74,7 @@ const targets = targetsOf(results)
 const missed = targets.filter((line) => /\bmissed\b/i.test(line)).length
 writeFileSync(
   join(here, 'RESULTS.md'),
-  `# Benchmark results\n\nMachine: ${machine()}. Command: \`pnpm bench\` (\`node bench/run.mjs\`, ${minutes.toFixed(1)} min), loopback only, bounded runs. Each table states its own settings.\nRatios are against baselines measured in the same run; rerun to compare on your machine. The chart, [results.svg](results.svg), is drawn from these tables.\n\n## Targets at a glance\n\n${targets.length - missed} of ${targets.length} met in this run.\n\n${targets.join('\n')}\n\n${results}`,
+  `# Benchmark results\n\nMachine: ${machine()}. Command: \`pnpm bench\` (\`node bench/run.mjs\`, ${minutes.toFixed(1)} min), loopback only, bounded runs. Each table states its own settings.\nRatios are against baselines measured in the same run; rerun to compare on your machine. The chart, [results.svg](results.svg), is drawn from these tables.\n\n## Targets at a glance\n\n${targets.length - missed} of ${targets.length} met in this run. Where each miss comes from, by profile: [docs/performance.md](../docs/performance.md#where-the-misses-come-from).\n\n${targets.join('\n')}\n\n${results}`,
 )
 writeFileSync(
   join(here, 'results.svg'),

@@ -409,3 +409,64 @@ describe('Nest: bootstrap and logging', () => {
     )
   })
 })
+
+describe.each(['express', 'fastify'] as const)(
+  'Nest on %s: handlers on controllers',
+  (platform) => {
+    @Controller('contracts')
+    class ContractsController {
+      readonly seen: string[] = []
+
+      @Get()
+      list() {
+        return this.seen
+      }
+
+      @OnInklessEvent('document_signed')
+      onSigned(event: InklessEventOf<'document_signed'>) {
+        this.seen.push(`signed ${event.document_token}`)
+      }
+    }
+    @Module({
+      imports: [InklessWebhooksModule.forRoot({ path: PATH, secret: SECRET })],
+      controllers: [ContractsController],
+    })
+    class ControllerHandlersModule {}
+
+    it("runs a controller's decorated method, and the controller's routes still work", async () => {
+      const app = await NestFactory.create(ControllerHandlersModule, adapterFor(platform), {
+        logger: false,
+        abortOnError: false,
+      })
+      apps.push(app)
+      await app.listen(0, '127.0.0.1')
+      const base = (await app.getUrl()).replace('[::1]', '127.0.0.1')
+      const event = createTestEvent('document_signed')
+      expect((await sendWebhook(`${base}${PATH}`, event, { secret: SECRET })).status).toBe(200)
+      expect(await (await fetch(`${base}/contracts`)).json()).toEqual([
+        `signed ${event.document_token}`,
+      ])
+    })
+
+    it('refuses handlers on a request-scoped controller at bootstrap', async () => {
+      @Controller({ path: 'per-request', scope: Scope.REQUEST })
+      class PerRequestController {
+        @OnInklessEvent('link_viewed')
+        onViewed() {}
+      }
+      @Module({
+        imports: [InklessWebhooksModule.forRoot({ path: PATH, secret: SECRET })],
+        controllers: [PerRequestController],
+      })
+      class ScopedControllerModule {}
+      const app = await NestFactory.create(ScopedControllerModule, adapterFor(platform), {
+        logger: false,
+        abortOnError: false,
+      })
+      apps.push(app)
+      await expect(app.init()).rejects.toThrow(
+        /inkless-webhooks: @OnInklessEvent on PerRequestController\.onViewed: PerRequestController is request-scoped or transient/,
+      )
+    })
+  },
+)

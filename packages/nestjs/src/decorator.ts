@@ -21,7 +21,7 @@ export type InklessEventMethodDecorator<E> = <M extends (event: E, context: neve
 export type InklessEventSelector = readonly InklessEventName[] | '*'
 
 /**
- * Runs the decorated method of a provider for these Inkless events, found when the app
+ * Runs the decorated method of a provider or controller for these Inkless events, found when the app
  * starts. `@OnInklessEvent('document_signed')`, `@OnInklessEvent(['sms_failed',
  * 'email_bounced'])`, or `@OnInklessEvent('*')` for every known event. Several methods may
  * handle one event: all run, and a throw answers 500 so that Inkless retries.

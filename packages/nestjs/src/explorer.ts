@@ -15,8 +15,8 @@ export interface ListenerTarget {
 }
 
 /**
- * Finds the `@OnInklessEvent` methods of every provider and adds each one as a listener of
- * `target` (a receiver's core instance or a queue worker), bound to the provider's instance.
+ * Finds the `@OnInklessEvent` methods of every provider and controller and adds each one as a
+ * listener of `target` (a receiver's core instance or a queue worker), bound to its instance.
  */
 @Injectable()
 export class InklessHandlerExplorer {
@@ -28,9 +28,11 @@ export class InklessHandlerExplorer {
 
   register(target: ListenerTarget): number {
     let count = 0
-    for (const wrapper of this.discovery.getProviders()) {
-      // The class, not the instance: a request-scoped or transient provider has no single
-      // instance, and its handlers must fail the bootstrap rather than be skipped.
+    // Controllers too: Nest users put handlers there, and a decorated method skipped in silence
+    // is a lost event.
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      // The class, not the instance: a request-scoped or transient provider or controller has
+      // no single instance, and its handlers must fail the bootstrap rather than be skipped.
       const metatype: unknown = wrapper.metatype
       const instance: unknown = wrapper.instance
       const prototype =
@@ -52,7 +54,7 @@ export class InklessHandlerExplorer {
         const label = `${name}.${key}`
         if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || !instance) {
           throw new Error(
-            `inkless-webhooks: @OnInklessEvent on ${label}: ${name} is request-scoped or transient (or depends on such a provider); handlers must be on singleton providers, as no request exists when an event is dispatched.`,
+            `inkless-webhooks: @OnInklessEvent on ${label}: ${name} is request-scoped or transient (or depends on such a provider); handlers must be on singleton providers or controllers, as no request exists when an event is dispatched.`,
           )
         }
         // Named after the method, so that logs and reports say which handler failed.

@@ -1,6 +1,6 @@
 /**
  * NestJS module for Inkless webhooks: `InklessWebhooksModule.forRoot({ path, secret })` and
- * `@OnInklessEvent('document_signed')` on the methods of your providers.
+ * `@OnInklessEvent('document_signed')` on the methods of your providers or controllers.
  *
  * @module @inkless-webhooks/nestjs
  */

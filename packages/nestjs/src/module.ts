@@ -66,7 +66,7 @@ function createWebhooks({ path, ...options }: InklessWebhooksModuleOptions): Ink
 /**
  * The Inkless webhook route of a Nest app: `InklessWebhooksModule.forRoot({ path, secret })`,
  * or `forRootAsync({ imports, inject, useFactory })`. Methods decorated with
- * `@OnInklessEvent` on any provider handle the events; the route answers before guards,
+ * `@OnInklessEvent` on any provider or controller handle the events; the route answers before guards,
  * interceptors and exception filters, which never see it.
  */
 @Module({

@@ -42,7 +42,7 @@ export type InklessWorkerModuleAsyncOptions = ConfigurableModuleAsyncOptions<
 
 /**
  * The processing end of queue mode in a Nest app (often a `createApplicationContext()` with no
- * HTTP server): the `@OnInklessEvent` methods of every provider run in the queue's worker,
+ * HTTP server): the `@OnInklessEvent` methods of every provider and controller run in the queue's worker,
  * which retries the jobs whose handlers throw. The receiver is `InklessWebhooksModule` with
  * the `queue` option. The worker closes with the app (`app.close()`, or shutdown hooks).
  */

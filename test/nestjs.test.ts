@@ -22,6 +22,7 @@ import {
   Controller,
   type ExceptionFilter,
   Get,
+  Global,
   type INestApplication,
   Inject,
   Injectable,
@@ -466,6 +467,73 @@ describe.each(['express', 'fastify'] as const)(
       apps.push(app)
       await expect(app.init()).rejects.toThrow(
         /inkless-webhooks: @OnInklessEvent on PerRequestController\.onViewed: PerRequestController is request-scoped or transient/,
+      )
+    })
+  },
+)
+
+describe.each(['express', 'fastify'] as const)(
+  'Nest on %s: InklessWebhooksModule imported twice',
+  (platform) => {
+    @Injectable()
+    class Ledger {
+      readonly runs: string[] = []
+    }
+    @Global()
+    @Module({ providers: [Ledger], exports: [Ledger] })
+    class LedgerModule {}
+    /** A feature module with its own forRoot() and its own handler, named `team`. */
+    const feature = (team: string, options: { path: string; secret: string }) => {
+      @Injectable()
+      class TeamHandlers {
+        constructor(@Inject(Ledger) private readonly ledger: Ledger) {}
+        @OnInklessEvent('document_signed')
+        onSigned(event: InklessEventOf<'document_signed'>) {
+          this.ledger.runs.push(`${team} ${event.document_token}`)
+        }
+      }
+      @Module({ imports: [InklessWebhooksModule.forRoot(options)], providers: [TeamHandlers] })
+      class FeatureModule {}
+      return FeatureModule
+    }
+    const start = async (...features: object[]) => {
+      @Module({ imports: [LedgerModule, ...(features as never[])] })
+      class TwiceModule {}
+      const app = await NestFactory.create(TwiceModule, adapterFor(platform), {
+        logger: false,
+        abortOnError: false,
+      })
+      apps.push(app)
+      return app
+    }
+
+    it('two paths: the bootstrap fails naming both (each route would run every handler)', async () => {
+      const app = await start(
+        feature('sales', { path: '/webhooks/sales', secret: SECRET }),
+        feature('legal', { path: '/webhooks/legal', secret: 'whsec_other' }),
+      )
+      await expect(app.init()).rejects.toThrow(
+        /inkless-webhooks: InklessWebhooksModule is imported 2 times \(paths \/webhooks\/sales, \/webhooks\/legal\)/,
+      )
+    })
+
+    it('one path with two secrets: the bootstrap fails (the second route would never answer)', async () => {
+      const app = await start(
+        feature('sales', { path: PATH, secret: SECRET }),
+        feature('legal', { path: PATH, secret: 'whsec_other' }),
+      )
+      await expect(app.init()).rejects.toThrow(
+        /imported 2 times \(paths \/webhooks\/inkless, \/webhooks\/inkless\).*`tenant`/,
+      )
+    })
+
+    it('the same options twice: the bootstrap fails too (two core instances, one shadowed)', async () => {
+      const app = await start(
+        feature('sales', { path: PATH, secret: SECRET }),
+        feature('legal', { path: PATH, secret: SECRET }),
+      )
+      await expect(app.init()).rejects.toThrow(
+        /imported 2 times \(paths \/webhooks\/inkless, \/webhooks\/inkless\).*isGlobal: true/,
       )
     })
   },

@@ -11,7 +11,7 @@ import {
   Module,
   type OnModuleInit,
 } from '@nestjs/common'
-import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core'
+import { DiscoveryModule, DiscoveryService, HttpAdapterHost } from '@nestjs/core'
 import { InklessHandlerExplorer, type ListenerTarget } from './explorer.js'
 import { nestLogger } from './logger.js'
 import { mountWebhookRoute } from './route.js'
@@ -92,6 +92,7 @@ export class InklessWebhooksModule implements OnModuleInit {
     @Inject(InklessHandlerExplorer)
     private readonly explorer: { register(target: ListenerTarget): number },
     @Inject(HttpAdapterHost) host: HttpAdapterHost,
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
   ) {
     this.checkRoute = mountWebhookRoute(host, webhooks, options.path)
   }
@@ -108,10 +109,30 @@ export class InklessWebhooksModule implements OnModuleInit {
     return { ...ConfigurableModuleClass.forRootAsync(options), module: InklessWebhooksModule }
   }
 
-  /** At bootstrap: fails if the route cannot read bodies, then adds the decorated handlers. */
+  /**
+   * At bootstrap: fails if the route cannot read bodies or another forRoot() is in the app,
+   * then adds the decorated handlers.
+   */
   onModuleInit(): void {
     this.checkRoute()
+    this.checkAlone()
     // With a queue, the handlers run in the worker (InklessWorkerModule), not here.
     if (!this.options.queue) this.explorer.register(this.webhooks)
+  }
+
+  // Every forRoot() call is a module of its own (the builder gives each an id), even with the
+  // same options: two would be two core instances, the first route shadowing a second on the
+  // same path (and the listeners added to its INKLESS_WEBHOOKS), or two paths each running
+  // every handler of the app. Neither is what two imports look like, so the bootstrap fails.
+  private checkAlone(): void {
+    const paths = this.discovery
+      .getProviders()
+      .filter((wrapper) => wrapper.metatype === InklessWebhooksModule && wrapper.instance)
+      .map((wrapper) => (wrapper.instance as InklessWebhooksModule).options.path)
+    if (paths.length > 1) {
+      throw new Error(
+        `inkless-webhooks: InklessWebhooksModule is imported ${paths.length} times (paths ${paths.join(', ')}): one app has one webhook route, which runs every @OnInklessEvent handler of the app. Import InklessWebhooksModule.forRoot() once (isGlobal: true injects INKLESS_WEBHOOKS in every module); several Inkless accounts on one route are the \`tenant\` option's job.`,
+      )
+    }
   }
 }

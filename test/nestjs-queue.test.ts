@@ -9,7 +9,7 @@ import {
   OnInklessEvent,
 } from '@inkless-webhooks/nestjs'
 import { createTestEvent, sendWebhook } from '@inkless-webhooks/testing'
-import { Injectable, Module } from '@nestjs/common'
+import { Controller, Injectable, Module } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { Queue } from 'bullmq'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -32,6 +32,17 @@ class WorkerHandlers {
   onSigned(event: InklessEventOf<'document_signed'>, context: JobContext) {
     this.ledger.runs.push(`${event.document_token} attempt ${context.attempt}`)
     if (this.ledger.failFirst.delete(event.document_token)) throw new Error('CRM unavailable')
+  }
+}
+
+/** A controller's handlers run in the worker too (an application context has no routes). */
+@Controller('completions')
+class CompletionsController {
+  constructor(private readonly ledger: Ledger) {}
+
+  @OnInklessEvent('document_complete')
+  onComplete(event: InklessEventOf<'document_complete'>, context: JobContext) {
+    this.ledger.runs.push(`${event.document_token} by controller attempt ${context.attempt}`)
   }
 }
 
@@ -79,6 +90,7 @@ describe('Nest queue mode: InklessWebhooksModule with `queue`, InklessWorkerModu
           }),
         }),
       ],
+      controllers: [CompletionsController],
       providers: [Ledger, WorkerHandlers],
     })
     class WorkerModule {}
@@ -114,6 +126,15 @@ describe('Nest queue mode: InklessWebhooksModule with `queue`, InklessWorkerModu
     await waitFor(() => ledger.runs.includes('doc_queued attempt 1'))
     await sleep(100)
     expect(ledger.runs.filter((r) => r.startsWith('doc_queued'))).toEqual(['doc_queued attempt 1'])
+  })
+
+  it("runs a controller's decorated method in the worker", async () => {
+    const event = createTestEvent('document_complete', { document_token: 'doc_complete' })
+    expect((await sendWebhook(url, event, { secret: SECRET })).status).toBe(200)
+    await waitFor(() => ledger.runs.includes('doc_complete by controller attempt 1'))
+    expect(ledger.runs.filter((r) => r.startsWith('doc_complete'))).toEqual([
+      'doc_complete by controller attempt 1',
+    ])
   })
 
   it('a handler that throws fails the job, and BullMQ retries it', async () => {

@@ -251,6 +251,18 @@ describe('worker: createInklessWorker', () => {
     )
   })
 
+  it('an unknown option is a TypeError naming the one it is close to (before: ignored)', () => {
+    const create = (extra: object) => () =>
+      createInklessWorker({ connection: connectionTo(redis), ...extra } as InklessWorkerOptions)
+    expect(create({ concurency: 2 })).toThrow(
+      'inkless-webhooks: unknown option "concurency"; did you mean "concurrency"?',
+    )
+    expect(create({ closeTimeout: 5000 })).toThrow(
+      'inkless-webhooks: unknown option "closeTimeout"; did you mean "closeTimeoutMs"?',
+    )
+    expect(create({ ratelimit: { max: 1, durationMs: 1000 } })).toThrow('did you mean "rateLimit"?')
+  })
+
   it('a handler failing its first two attempts is processed on the third; onError hears each failure', async () => {
     const { queue, deliver } = receiver({ backoff: { type: 'fixed', delay: 20 } })
     const attempts: number[] = []

@@ -5,6 +5,7 @@ import { createInklessWebhooks } from '@inkless-webhooks/core'
 import {
   createInklessQueue,
   createInklessWorker,
+  type InklessWorkerOptions,
   type InklessWorkOptions,
 } from '@inkless-webhooks/pg-boss'
 import pg from 'pg'
@@ -105,6 +106,21 @@ describe('a pg-boss worker, listeners writing then throwing on the first attempt
     await t.boss.send(t.queueName, first?.data as object)
     await vi.waitFor(async () => expect(await t.completed()).toBe(2), { timeout: 30_000 })
     expect(await t.effects()).toEqual([2])
+  })
+})
+
+describe('a pg-boss worker’s options', () => {
+  it('an unknown option rejects, naming the one it is close to, before pg-boss starts (before: ignored)', async () => {
+    const boss = new PgBoss({ connectionString: postgres.url })
+    const start = (extra: object) =>
+      createInklessWorker({ boss, signals: false, ...extra } as InklessWorkerOptions)
+    await expect(start({ transactionl: true })).rejects.toThrow(
+      'inkless-webhooks: unknown option "transactionl"; did you mean "transactional"?',
+    )
+    await expect(start({ queue: 'inkless' })).rejects.toThrow(
+      'inkless-webhooks: unknown option "queue"; did you mean "queueName"?',
+    )
+    await expect(start({ closeTimeout: 5000 })).rejects.toThrow('did you mean "closeTimeoutMs"?')
   })
 })
 

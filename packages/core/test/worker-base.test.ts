@@ -43,3 +43,25 @@ describe('createWorkerBase', () => {
     expect(base.listeners.off).toBe(base.runner.off)
   })
 })
+
+describe('createWorkerBase: unknown options', () => {
+  // Before: accepted and ignored (`concurency` left the default 8, `closeTimeout` 25 s).
+  it('refuses a key neither core nor the queue package knows, with a did-you-mean', () => {
+    const own = { connection: true, concurrency: true } as const
+    const create = (options: object) => () =>
+      createWorkerBase({ signals: false, ...options }, 'Redis', own)
+    expect(create({ concurency: 4 })).toThrow(
+      'inkless-webhooks: unknown option "concurency"; did you mean "concurrency"?',
+    )
+    expect(create({ closeTimeout: 5000 })).toThrow(
+      'inkless-webhooks: unknown option "closeTimeout"; did you mean "closeTimeoutMs"?',
+    )
+    expect(create({ verbose: true })).toThrow(
+      /^inkless-webhooks: unknown option "verbose"\. Options are logger, telemetry, closeTimeoutMs, signals, connection, concurrency, and the callbacks/,
+    )
+    // Core's, the package's own and the callbacks pass.
+    expect(
+      create({ logger: undefined, telemetry: false, closeTimeoutMs: 10, connection: {}, concurrency: 2, onError() {} }),
+    ).not.toThrow()
+  })
+})

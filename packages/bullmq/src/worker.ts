@@ -5,6 +5,7 @@ import {
   type JobContext,
   type JobErrorContext,
   type JobRunnerOptions,
+  type WorkerOptionNames,
 } from '@inkless-webhooks/core/queue'
 import {
   type ConnectionOptions,
@@ -55,6 +56,15 @@ export interface InklessWorkerOptions extends JobRunnerOptions {
   worker?: Omit<WorkerOptions, 'connection' | 'concurrency' | 'autorun' | 'limiter'>
 }
 
+// The compiler fails here when InklessWorkerOptions gains an option this list lacks.
+const OWN_OPTIONS: WorkerOptionNames<InklessWorkerOptions> = {
+  connection: true,
+  queueName: true,
+  concurrency: true,
+  rateLimit: true,
+  worker: true,
+}
+
 /** A running worker: add listeners, reach the BullMQ worker, close it. */
 export interface InklessWorker extends ListenerMethods<JobContext> {
   /** The BullMQ worker, for its events and metrics. */
@@ -80,7 +90,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Redis outages once each (then a count per minute).
  */
 export function createInklessWorker(options: InklessWorkerOptions): InklessWorker {
-  const { runner, closeTimeoutMs, outage, listeners, closer } = createWorkerBase(options, 'Redis')
+  const { runner, closeTimeoutMs, outage, listeners, closer } = createWorkerBase(
+    options,
+    'Redis',
+    OWN_OPTIONS,
+  )
   assertRedisClient('createInklessWorker: connection', options.connection)
   const limiter = options.rateLimit && {
     max: positiveOption('rateLimit.max', options.rateLimit.max, 1, INTEGER),

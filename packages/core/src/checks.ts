@@ -1,5 +1,6 @@
 // Option checks and deadlines shared by core and the packages built on it (through
 // `@inkless-webhooks/core/adapter`), so every configuration error reads the same way.
+import { closest } from './closest.js'
 
 /** What {@link positiveOption} accepts beside a positive number. */
 export interface PositiveOptionRule {
@@ -94,4 +95,33 @@ export function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => E
     ;(timer as { unref?: () => void }).unref?.()
     work.then(resolve, reject).finally(() => clearTimeout(timer))
   })
+}
+
+/** Drops the last word of a camelCase name: `maxBodySize` and `maxBodyBytes` are `maxBody`. */
+const stemOf = (name: string) => name.replace(/[A-Z][a-z]*$/, '').toLowerCase()
+
+/** The option `key` was most likely meant to be: a typo away, or the one differing in its last word. */
+function meantOption(key: string, known: readonly string[]): string | undefined {
+  const typo = closest(key, known)
+  if (typo !== undefined) return typo
+  const sameStem = known.filter((name) => stemOf(name) === stemOf(key))
+  return sameStem.length === 1 ? sameStem[0] : undefined
+}
+
+/**
+ * Throws a `TypeError` for the first key of `options` that is neither in `known` nor a
+ * callback (`on…`, checked by name elsewhere), with the option it is close to, if any.
+ */
+export function checkOptionNames(options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (/^on[A-Z]/.test(key) || known.includes(key)) continue
+    const meant = meantOption(key, known)
+    throw new TypeError(
+      `inkless-webhooks: unknown option "${key}"${
+        meant === undefined
+          ? `. Options are ${known.join(', ')}, and the callbacks (on…).`
+          : `; did you mean "${meant}"?`
+      }`,
+    )
+  }
 }

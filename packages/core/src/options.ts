@@ -1,5 +1,4 @@
-import { positiveOption, renamedOption } from './checks.js'
-import { closest } from './closest.js'
+import { checkOptionNames, positiveOption, renamedOption } from './checks.js'
 import { createMemoryDedupeStore, type DedupeStore } from './dedupe.js'
 import type { InklessError } from './errors.js'
 import type { InklessVerificationRequest } from './events.js'
@@ -118,33 +117,6 @@ const OPTION_NAMES: Record<Exclude<keyof InklessWebhooksOptions, `on${string}`>,
 }
 const OPTIONS = Object.keys(OPTION_NAMES)
 
-/** Drops the last word of a camelCase name: `maxBodySize` and `maxBodyBytes` are `maxBody`. */
-const stemOf = (name: string) => name.replace(/[A-Z][a-z]*$/, '').toLowerCase()
-
-/** The option `key` was most likely meant to be: a typo away, or the one differing in its last word. */
-function meantOption(key: string): string | undefined {
-  const typo = closest(key, OPTIONS)
-  if (typo !== undefined) return typo
-  const sameStem = OPTIONS.filter((name) => stemOf(name) === stemOf(key))
-  return sameStem.length === 1 ? sameStem[0] : undefined
-}
-
-// In JavaScript (or an options object not written as a literal) a misspelt option would
-// quietly be its default: `maxBodySize` a 100 KiB limit, `toleranceMS` no timestamp check.
-function checkOptionNames(options: object): void {
-  for (const key of Object.keys(options)) {
-    if (/^on[A-Z]/.test(key) || Object.hasOwn(OPTION_NAMES, key)) continue
-    const meant = meantOption(key)
-    throw new TypeError(
-      `inkless-webhooks: unknown option "${key}"${
-        meant === undefined
-          ? `. Options are ${OPTIONS.join(', ')}, and the callbacks (on…).`
-          : `; did you mean "${meant}"?`
-      }`,
-    )
-  }
-}
-
 const OTHER_CALLBACKS = new Set([
   'onEvent',
   'onUnknownEvent',
@@ -187,7 +159,9 @@ function choiceOption<T extends string>(
 
 /** Options checked once, when the instance is created, with their defaults. */
 export function resolveOptions(options: InklessWebhooksOptions) {
-  checkOptionNames(options)
+  // In JavaScript (or an options object not written as a literal) a misspelt option would
+  // quietly be its default: `maxBodySize` a 100 KiB limit, `toleranceMS` no timestamp check.
+  checkOptionNames(options, OPTIONS)
   checkCallbackNames(options, OTHER_CALLBACKS)
   if (options.queue) checkQueueOptions(options)
   if (typeof options.secret === 'function' && typeof options.tenant !== 'function') {

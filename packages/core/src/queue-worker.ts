@@ -6,7 +6,7 @@
  *
  * @module @inkless-webhooks/core/queue
  */
-import { positiveOption } from './checks.js'
+import { checkOptionNames, positiveOption } from './checks.js'
 import { digest } from './crypto-node.js'
 import {
   createRunner,
@@ -57,6 +57,26 @@ export interface WorkerShutdownOptions {
   signals?: readonly NodeJS.Signals[] | false
 }
 
+// Core's worker options but the callbacks (`on…`, checked by name in listeners.ts): the
+// compiler fails here when one is added or removed and this list does not follow.
+const CORE_OPTION_NAMES: Record<
+  Exclude<keyof (JobRunnerOptions & WorkerShutdownOptions), `on${string}`>,
+  true
+> = { logger: true, telemetry: true, closeTimeoutMs: true, signals: true }
+
+/**
+ * A queue package's own worker options, the ones core's do not have: `true` for each, typed
+ * so that the compiler fails when `O` (its worker options, or a union of them) gains or loses
+ * one and the package's list does not follow.
+ */
+export type WorkerOptionNames<O> = Record<
+  Exclude<
+    O extends unknown ? keyof O : never,
+    keyof (JobRunnerOptions & WorkerShutdownOptions) | `on${string}`
+  >,
+  true
+>
+
 /** What {@link createWorkerBase} gives a queue package's worker. */
 export interface WorkerBase<C extends JobContext> {
   /** The per-job work ({@link createJobRunner}). */
@@ -77,11 +97,16 @@ export interface WorkerBase<C extends JobContext> {
 /**
  * The parts every queue worker shares: its job runner, `closeTimeoutMs`, an outage reporter
  * for `backend` (e.g. `Redis`), its listener methods and an idempotent `close()` on signals.
+ * An option neither core's nor in `ownOptions` (the package's, see {@link WorkerOptionNames})
+ * throws a `TypeError` naming the option it is close to: in JavaScript, `concurency` would
+ * otherwise quietly be the default.
  */
 export function createWorkerBase<C extends JobContext>(
   options: JobRunnerOptions<C> & WorkerShutdownOptions,
   backend: string,
+  ownOptions: Readonly<Record<string, true>>,
 ): WorkerBase<C> {
+  checkOptionNames(options, [...Object.keys(CORE_OPTION_NAMES), ...Object.keys(ownOptions)])
   const runner = createJobRunner<C>(options)
   const closeTimeoutMs = positiveOption('closeTimeoutMs', options.closeTimeoutMs, 25_000, {
     integer: true,

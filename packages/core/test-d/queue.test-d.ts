@@ -14,9 +14,11 @@ import {
   type JobErrorContext,
   type JobResult,
   type JobRunner,
+  type JobRunnerOptions,
   type OutageReporter,
   type StoredDelivery,
   toStoredDelivery,
+  type WorkerOptionNames,
 } from '@inkless-webhooks/core/queue'
 import { expectAssignable, expectError, expectNotAssignable, expectType } from 'tsd'
 
@@ -85,3 +87,23 @@ outage.failed('anything thrown')
 outage.recovered()
 createOutageReporter('x', () => {}, { intervalMs: 30_000, now: () => 0 })
 expectError(createOutageReporter('x', () => {}, { intervalMs: '1m' }))
+
+// A queue package's list of its own worker options: each of them, core's left out; the
+// compiler fails when the options type gains one the list lacks.
+interface PackageWorkerOptions extends JobRunnerOptions {
+  connection: string
+  concurrency?: number
+  closeTimeoutMs?: number
+}
+expectAssignable<WorkerOptionNames<PackageWorkerOptions>>({ connection: true, concurrency: true })
+expectNotAssignable<WorkerOptionNames<PackageWorkerOptions>>({ connection: true })
+expectNotAssignable<WorkerOptionNames<PackageWorkerOptions>>({
+  connection: true,
+  concurrency: true,
+  logger: true,
+})
+// A union of option types: the keys of each.
+expectNotAssignable<WorkerOptionNames<PackageWorkerOptions | { other?: 1 }>>({
+  connection: true,
+  concurrency: true,
+})

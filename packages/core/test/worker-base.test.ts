@@ -5,18 +5,18 @@ import { createWorkerBase } from '../src/queue-worker.js'
 // through onError, and one close() however often it is called or signalled.
 describe('createWorkerBase', () => {
   it('checks closeTimeoutMs and callback names as a worker does', () => {
-    expect(createWorkerBase({ signals: false }, 'Redis').closeTimeoutMs).toBe(25_000)
-    expect(() => createWorkerBase({ closeTimeoutMs: 0, signals: false }, 'Redis')).toThrow(
+    expect(createWorkerBase({ signals: false }, 'Redis', {}).closeTimeoutMs).toBe(25_000)
+    expect(() => createWorkerBase({ closeTimeoutMs: 0, signals: false }, 'Redis', {})).toThrow(
       /closeTimeoutMs/,
     )
     expect(() =>
-      createWorkerBase({ onDocumentSinged: () => {}, signals: false } as object, 'Redis'),
+      createWorkerBase({ onDocumentSinged: () => {}, signals: false } as object, 'Redis', {}),
     ).toThrow(TypeError)
   })
 
   it("reports the backend's outage to onError once, naming it", () => {
     const onError = vi.fn()
-    const { outage } = createWorkerBase({ onError, signals: false }, 'PostgreSQL')
+    const { outage } = createWorkerBase({ onError, signals: false }, 'PostgreSQL', {})
     outage.failed(new Error('ECONNREFUSED'))
     outage.failed(new Error('ECONNREFUSED'))
     expect(onError).toHaveBeenCalledTimes(1)
@@ -27,7 +27,7 @@ describe('createWorkerBase', () => {
 
   it('close() stops once: every call gets the same promise (signals: shutdown.test.ts)', async () => {
     const stop = vi.fn(async () => {})
-    const close = createWorkerBase({ signals: false }, 'Redis').closer(stop)
+    const close = createWorkerBase({ signals: false }, 'Redis', {}).closer(stop)
     const first = close()
     expect(close()).toBe(first)
     await first
@@ -36,7 +36,7 @@ describe('createWorkerBase', () => {
   })
 
   it('hands out the runner’s listener methods', () => {
-    const base = createWorkerBase({ signals: false }, 'Redis')
+    const base = createWorkerBase({ signals: false }, 'Redis', {})
     const listener = vi.fn()
     const off = base.listeners.on('document_signed', listener)
     expect(typeof off).toBe('function')
@@ -61,7 +61,14 @@ describe('createWorkerBase: unknown options', () => {
     )
     // Core's, the package's own and the callbacks pass.
     expect(
-      create({ logger: undefined, telemetry: false, closeTimeoutMs: 10, connection: {}, concurrency: 2, onError() {} }),
+      create({
+        logger: undefined,
+        telemetry: false,
+        closeTimeoutMs: 10,
+        connection: {},
+        concurrency: 2,
+        onError() {},
+      }),
     ).not.toThrow()
   })
 })

@@ -5,6 +5,7 @@ import {
   type JobContext,
   type JobErrorContext,
   type JobRunnerOptions,
+  type WorkerOptionNames,
 } from '@inkless-webhooks/core/queue'
 import {
   createSchema,
@@ -111,6 +112,14 @@ export interface TransactionalWorkerOptions
   transactional: true | TableNames
 }
 
+// The compiler fails here when either options type gains an option this list lacks.
+const OWN_OPTIONS: WorkerOptionNames<InklessWorkerOptions | TransactionalWorkerOptions> = {
+  boss: true,
+  queueName: true,
+  work: true,
+  transactional: true,
+}
+
 /** A running worker: add listeners, reach its `PgBoss`, close it. */
 export interface InklessWorker<C extends JobContext = JobContext> extends ListenerMethods<C> {
   /** The pg-boss instance, for its events, `getQueueStats()`, `redrive()`… */
@@ -164,7 +173,11 @@ export async function createInklessWorker(
   const { boss } = options
   const queueName = options.queueName ?? DEFAULT_QUEUE
   const { runner, closeTimeoutMs, outage, listeners, closer } =
-    createWorkerBase<TransactionalJobContext>(options as TransactionalWorkerOptions, 'PostgreSQL')
+    createWorkerBase<TransactionalJobContext>(
+      options as TransactionalWorkerOptions,
+      'PostgreSQL',
+      OWN_OPTIONS,
+    )
   const work = { ...pgBossWork(options.work), burstWhenBatchFull: true }
   const tables = options.transactional === true ? {} : options.transactional || undefined
 

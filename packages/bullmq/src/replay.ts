@@ -1,17 +1,15 @@
+import {
+  createFailedDeliveries,
+  type FailedDeliveries,
+  type FailedJob,
+  type FailedJobFilter,
+  failedJobMatcher,
+  newestFailureFirst,
+} from '@inkless-webhooks/core/queue'
 import { type Job, Queue } from 'bullmq'
 import { type InklessJobData, jobIdOf } from './job.js'
 
-/** Which failed jobs: every condition given must hold. */
-export interface FailedJobFilter {
-  /** Job ids (`inkless-…`) or the dedupe keys they derive from. */
-  ids?: readonly string[]
-  /** Event names, e.g. `envelope_complete`. */
-  event?: string | readonly string[]
-  /** The tenant, on an endpoint serving several Inkless accounts. */
-  tenant?: string
-  /** Failed (for the last time) at or after this time: a `Date` or ms since the epoch. */
-  since?: Date | number
-}
+export type { FailedDeliveries, FailedDelivery, FailedJob, FailedJobFilter } from '@inkless-webhooks/core/queue'
 
 /** What to replay, and from where when the first argument is a Redis URL. */
 export interface ReplayFailedJobsOptions extends FailedJobFilter {
@@ -21,44 +19,6 @@ export interface ReplayFailedJobsOptions extends FailedJobFilter {
   queueName?: string
   /** BullMQ's key prefix, when the first argument is a Redis URL. Default `bull`. */
   prefix?: string
-}
-
-/** A failed job, as the replay found it. */
-export interface FailedJob {
-  /** The job's id: `inkless-` and the dedupe key. */
-  readonly id: string
-  /** The event's name (the job's name). */
-  readonly event: string
-  /** The delivery's dedupe key. */
-  readonly dedupeKey: string | undefined
-  /** The tenant, if the delivery had one. */
-  readonly tenant: string | undefined
-  /** When it failed for the last time. */
-  readonly failedAt: Date | undefined
-  /** Runs it had. */
-  readonly attempts: number
-  /** Why its last run failed. */
-  readonly reason: string
-  /** The signed bytes it holds, for a replay over HTTP. */
-  readonly rawBody: string | undefined
-}
-
-/** A failed job's signed bytes, to send again. */
-export interface FailedDelivery {
-  /** The job's id and event, for the listing. */
-  readonly label: string
-  /** The exact bytes Inkless signed. */
-  readonly body: string
-}
-
-/** The failed jobs of a queue as deliveries to send again (the testing CLI's `ReplaySource`). */
-export interface FailedDeliveries {
-  /** The queue and its server, for messages. */
-  readonly name: string
-  /** Connects, then yields each matching failed job's bytes, newest failure first. */
-  deliveries(): AsyncIterable<FailedDelivery>
-  /** Disconnects. */
-  close(): Promise<void>
 }
 
 const PAGE = 500
@@ -77,26 +37,12 @@ function summary(job: Job<InklessJobData>): FailedJob {
   }
 }
 
-function matcher(filter: FailedJobFilter) {
-  const ids = filter.ids && new Set(filter.ids.flatMap((id) => [id, jobIdOf(id)]))
-  const events = filter.event === undefined ? undefined : new Set([filter.event].flat())
-  const since = filter.since === undefined ? undefined : new Date(filter.since).getTime()
-  if (since !== undefined && Number.isNaN(since)) {
-    throw new TypeError('inkless-webhooks: replayFailedJobs: since is not a valid date')
-  }
-  return (job: FailedJob) =>
-    (ids === undefined || ids.has(job.id)) &&
-    (events === undefined || events.has(job.event)) &&
-    (filter.tenant === undefined || job.tenant === filter.tenant) &&
-    (since === undefined || (job.failedAt?.getTime() ?? 0) >= since)
-}
-
 /** The failed jobs of `queue` that match, newest failure first. */
 async function findFailedJobs(
   queue: Queue<InklessJobData>,
   filter: FailedJobFilter = {},
 ): Promise<{ job: Job<InklessJobData>; failed: FailedJob }[]> {
-  const matches = matcher(filter)
+  const matches = failedJobMatcher(filter, jobIdOf)
   const found: { job: Job<InklessJobData>; failed: FailedJob }[] = []
   for (let start = 0; ; start += PAGE) {
     const page = (await queue.getFailed(start, start + PAGE - 1)) as Job<InklessJobData>[]
@@ -107,9 +53,7 @@ async function findFailedJobs(
     }
     if (page.length < PAGE) break
   }
-  return found.sort(
-    (a, b) => (b.failed.failedAt?.getTime() ?? 0) - (a.failed.failedAt?.getTime() ?? 0),
-  )
+  return newestFailureFirst(found)
 }
 
 /** A queue on a Redis URL, connected or failing at once; closed with its connection. */
@@ -174,19 +118,14 @@ export function failedDeliveries(
   url: string,
   options: ReplayFailedJobsOptions = {},
 ): FailedDeliveries {
-  let close: (() => Promise<void>) | undefined
-  return {
-    name: `the failed jobs of ${options.queueName ?? 'inkless'} at ${new URL(url).host}`,
-    async *deliveries() {
+  return createFailedDeliveries(
+    `the failed jobs of ${options.queueName ?? 'inkless'} at ${new URL(url).host}`,
+    async () => {
       const at = await queueAt(url, options)
-      close = at.close
-      for (const { failed } of await findFailedJobs(at.queue, options)) {
-        if (failed.rawBody === undefined) continue
-        yield { label: `${failed.id} ${failed.event}`, body: failed.rawBody }
+      return {
+        find: async () => (await findFailedJobs(at.queue, options)).map(({ failed }) => failed),
+        close: at.close,
       }
     },
-    close: async () => {
-      await close?.()
-    },
-  }
+  )
 }

@@ -19,6 +19,15 @@ import { createOutageReporter, type OutageReporter } from './outage.js'
 import { closeOnSignals } from './shutdown.js'
 
 export {
+  createFailedDeliveries,
+  type FailedDeliveries,
+  type FailedDelivery,
+  type FailedJob,
+  type FailedJobFilter,
+  failedJobMatcher,
+  newestFailureFirst,
+} from './failed-jobs.js'
+export {
   createOutageReporter,
   type OutageReport,
   type OutageReporter,

@@ -9,6 +9,15 @@ export { type InklessJobData, jobIdOf } from './job.js'
 export { createInklessQueue, type InklessQueueOptions } from './queue.js'
 export { deadLetterQueueOf } from './queues.js'
 export {
+  type FailedDeliveries,
+  type FailedDelivery,
+  type FailedJob,
+  type FailedJobFilter,
+  failedDeliveries,
+  type ReplayFailedJobsOptions,
+  replayFailedJobs,
+} from './replay.js'
+export {
   createInklessWorker,
   type InklessWorker,
   type InklessWorkerBaseOptions,

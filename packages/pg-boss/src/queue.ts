@@ -59,7 +59,7 @@ interface Waiting {
 const consoleError = (error: Error) => console.error(`[inkless-webhooks] ${error.message}`)
 
 /** The send options of every job, from the queue options, checked once. */
-function jobOptionsOf(options: InklessQueueOptions, queueName: string): JobInsert {
+export function jobOptionsOf(options: InklessQueueOptions, queueName: string): JobInsert {
   const attempts = positiveOption('attempts', options.attempts, 8, INTEGER)
   return {
     retryLimit: attempts - 1,

@@ -47,6 +47,8 @@ async function deadLettered() {
   })
   const crm = { up: false, failFirst: false }
   const ran: string[] = []
+  // The runs a failing replayed job has in all, as the worker reports them.
+  const attempts: number[] = []
   const fail = (
     event: { event: string },
     context: { tenant?: string | undefined; attempt: number },
@@ -59,7 +61,9 @@ async function deadLettered() {
     queueName,
     work: { pollingIntervalMs: 500 },
     signals: false,
-    onError: () => {},
+    onError: (_error, context) => {
+      if (crm.up && context.attempts !== undefined) attempts.push(context.attempts)
+    },
     onDocumentComplete: fail,
     onLinkViewed: fail,
   })
@@ -97,6 +101,7 @@ async function deadLettered() {
     queueName,
     crm,
     ran,
+    attempts,
     deadLetters,
     ids: { a, b, c, d } as Record<'a' | 'b' | 'c' | 'd', string>,
     between,
@@ -107,7 +112,7 @@ const idsOf = (jobs: { id: string }[]) => jobs.map((j) => j.id).sort()
 
 describe('replayFailedJobs (pg-boss)', { timeout: 60_000 }, () => {
   it('by event, tenant, id and time; dryRun changes nothing; replayed jobs run once, with their full attempts', async () => {
-    const { boss, queueName, crm, ran, deadLetters, ids, between } = await deadLettered()
+    const { boss, queueName, crm, ran, attempts, deadLetters, ids, between } = await deadLettered()
 
     const listed = await replayFailedJobs(boss, {
       queueName,
@@ -137,16 +142,20 @@ describe('replayFailedJobs (pg-boss)', { timeout: 60_000 }, () => {
       queueName,
       event: 'document_complete',
       tenant: 'acme',
-      attempts: 3,
+      attempts: 5,
     })
     expect(idsOf(replayed)).toEqual([ids.a, ids.d].sort())
     await vi.waitFor(() => expect(ran).toHaveLength(2), WAIT)
     expect(ran).toEqual(['document_complete acme attempt 2', 'document_complete acme attempt 2'])
+    // The attempts asked for (pg-boss's own default would be 3, the original job had 1).
+    expect(attempts).toEqual([5, 5])
     expect((await deadLetters()).map((d) => jobIdOf(d.dedupeKey)).sort()).toEqual(
       [ids.b, ids.c].sort(),
     )
     // Nothing left to replay for that filter, and nothing runs twice.
-    expect(await replayFailedJobs(boss, { queueName, tenant: 'acme', event: 'document_complete' })).toEqual([])
+    expect(
+      await replayFailedJobs(boss, { queueName, tenant: 'acme', event: 'document_complete' }),
+    ).toEqual([])
     await new Promise((r) => setTimeout(r, 1500))
     expect(ran).toHaveLength(2)
   })
@@ -157,7 +166,14 @@ describe('inkless-webhooks replay --pg-boss', { timeout: 60_000 }, () => {
     const { queueName, crm, ran, deadLetters, ids } = await deadLettered()
     const base = ['replay', '--pg-boss', postgres.url, '--queue', queueName]
 
-    const dry = await cli([...base, '--event', 'document_complete', '--tenant', 'acme', '--dry-run'])
+    const dry = await cli([
+      ...base,
+      '--event',
+      'document_complete',
+      '--tenant',
+      'acme',
+      '--dry-run',
+    ])
     expect(dry.stderr).toBe('')
     expect(dry.code).toBe(0)
     expect(dry.stdout).toContain(ids.a)

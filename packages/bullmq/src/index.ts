@@ -5,17 +5,16 @@
  *
  * @module @inkless-webhooks/bullmq
  */
+
+export type {
+  FailedDeliveries,
+  FailedDelivery,
+  FailedJob,
+  FailedJobFilter,
+} from '@inkless-webhooks/core/queue'
 export { type InklessJobData, jobIdOf } from './job.js'
 export { createInklessQueue, type InklessQueueOptions, inklessQueue } from './queue.js'
-export {
-  type FailedDeliveries,
-  type FailedDelivery,
-  type FailedJob,
-  type FailedJobFilter,
-  failedDeliveries,
-  type ReplayFailedJobsOptions,
-  replayFailedJobs,
-} from './replay.js'
+export { failedDeliveries, type ReplayFailedJobsOptions, replayFailedJobs } from './replay.js'
 export {
   createInklessWorker,
   type InklessWorker,

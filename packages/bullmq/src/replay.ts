@@ -9,8 +9,6 @@ import {
 import { type Job, Queue } from 'bullmq'
 import { type InklessJobData, jobIdOf } from './job.js'
 
-export type { FailedDeliveries, FailedDelivery, FailedJob, FailedJobFilter } from '@inkless-webhooks/core/queue'
-
 /** What to replay, and from where when the first argument is a Redis URL. */
 export interface ReplayFailedJobsOptions extends FailedJobFilter {
   /** List what would be replayed, change nothing. */
@@ -120,12 +118,7 @@ export function failedDeliveries(
 ): FailedDeliveries {
   return createFailedDeliveries(
     `the failed jobs of ${options.queueName ?? 'inkless'} at ${new URL(url).host}`,
-    async () => {
-      const at = await queueAt(url, options)
-      return {
-        find: async () => (await findFailedJobs(at.queue, options)).map(({ failed }) => failed),
-        close: at.close,
-      }
-    },
+    () => queueAt(url, options),
+    (at) => findFailedJobs(at.queue, options),
   )
 }

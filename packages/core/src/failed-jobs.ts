@@ -86,19 +86,21 @@ export const newestFailureFirst = <T extends { failed: FailedJob }>(found: T[]):
 
 /**
  * For `inkless-webhooks replay --bullmq|--pg-boss <url> --to <receiver>`: the signed bytes of
- * the failed jobs `open` finds (it connects; its `close` disconnects), newest failure first.
+ * the failed jobs `find` finds on what `open` connects (its `close` disconnects), in `find`'s
+ * order.
  */
-export function createFailedDeliveries(
+export function createFailedDeliveries<T extends { close(): Promise<void> }>(
   name: string,
-  open: () => Promise<{ find(): Promise<readonly FailedJob[]>; close(): Promise<void> }>,
+  open: () => Promise<T>,
+  find: (at: T) => Promise<readonly { failed: FailedJob }[]>,
 ): FailedDeliveries {
   let close: (() => Promise<void>) | undefined
   return {
     name,
     async *deliveries() {
       const at = await open()
-      close = at.close
-      for (const failed of await at.find()) {
+      close = () => at.close()
+      for (const { failed } of await find(at)) {
         if (failed.rawBody === undefined) continue
         yield { label: `${failed.id} ${failed.event}`, body: failed.rawBody }
       }

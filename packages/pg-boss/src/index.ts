@@ -5,18 +5,17 @@
  *
  * @module @inkless-webhooks/pg-boss
  */
+
+export type {
+  FailedDeliveries,
+  FailedDelivery,
+  FailedJob,
+  FailedJobFilter,
+} from '@inkless-webhooks/core/queue'
 export { type InklessJobData, jobIdOf } from './job.js'
 export { createInklessQueue, type InklessQueueOptions } from './queue.js'
 export { deadLetterQueueOf } from './queues.js'
-export {
-  type FailedDeliveries,
-  type FailedDelivery,
-  type FailedJob,
-  type FailedJobFilter,
-  failedDeliveries,
-  type ReplayFailedJobsOptions,
-  replayFailedJobs,
-} from './replay.js'
+export { failedDeliveries, type ReplayFailedJobsOptions, replayFailedJobs } from './replay.js'
 export {
   createInklessWorker,
   type InklessWorker,

@@ -12,13 +12,6 @@ import { type InklessJobData, jobIdOf } from './job.js'
 import { type InklessQueueOptions, jobOptionsOf } from './queue.js'
 import { DEFAULT_QUEUE, deadLetterQueueOf } from './queues.js'
 
-export type {
-  FailedDeliveries,
-  FailedDelivery,
-  FailedJob,
-  FailedJobFilter,
-} from '@inkless-webhooks/core/queue'
-
 /**
  * What to replay, from which queue, and the attempts replayed jobs get (as given to
  * `createInklessQueue`, whose defaults they share).
@@ -148,24 +141,16 @@ export async function replayFailedJobs(
 }
 
 /**
- * For `inkless-webhooks replay --pg-boss <url> --to <receiver>`: the dead-lettered jobs'
- * signed bytes, to send again over HTTP (with `--resign`, as new deliveries: the failed
- * originals still hold their ids, so their own bytes are answered `duplicate`).
+ * What `inkless-webhooks replay --pg-boss <url> --to <receiver>` sends: the dead-lettered
+ * bytes (with `--resign`, as new deliveries: the failed originals keep their ids, so the same
+ * bytes are answered `duplicate`).
  */
-export function failedDeliveries(
+export const failedDeliveries = (
   url: string,
   options: ReplayFailedJobsOptions = {},
-): FailedDeliveries {
-  const queueName = options.queueName ?? DEFAULT_QUEUE
-  return createFailedDeliveries(
-    `the dead-lettered jobs of ${queueName} at ${new URL(url).host}`,
-    async () => {
-      const at = await bossAt(url)
-      return {
-        find: async () =>
-          (await findFailedJobs(at.boss, queueName, options)).map(({ failed }) => failed),
-        close: at.close,
-      }
-    },
+): FailedDeliveries =>
+  createFailedDeliveries(
+    `the dead-lettered jobs of ${options.queueName ?? DEFAULT_QUEUE} at ${new URL(url).host}`,
+    () => bossAt(url),
+    ({ boss }) => findFailedJobs(boss, options.queueName ?? DEFAULT_QUEUE, options),
   )
-}

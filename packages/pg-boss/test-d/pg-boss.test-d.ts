@@ -9,11 +9,15 @@ import {
   createInklessQueue,
   createInklessWorker,
   deadLetterQueueOf,
+  type FailedJob,
+  failedDeliveries,
   type InklessJobData,
   type InklessWorker,
   type InklessWorkOptions,
   type JobErrorContext,
   jobIdOf,
+  type ReplayFailedJobsOptions,
+  replayFailedJobs,
   type TransactionalJobContext,
 } from '@inkless-webhooks/pg-boss'
 import type { Queryable } from '@inkless-webhooks/postgres'
@@ -133,3 +137,24 @@ createInklessWorker({
   },
 })
 expectError(createInklessWorker({ boss, transactional: 'yes' }))
+
+// replayFailedJobs: the same filters and result as @inkless-webhooks/bullmq's, on a PgBoss or a URL.
+const replayed = await replayFailedJobs(boss, {
+  ids: [jobIdOf('a'.repeat(43))],
+  event: ['envelope_complete', 'document_complete'],
+  tenant: 'acme',
+  since: new Date(Date.now() - 3_600_000),
+  dryRun: true,
+  attempts: 8,
+})
+expectType<FailedJob[]>(replayed)
+expectType<string>(replayed[0]?.id ?? '')
+expectType<Date | undefined>(replayed[0]?.failedAt)
+expectType<number>(replayed[0]?.attempts ?? 0)
+await replayFailedJobs('postgres://127.0.0.1/inkless', { queueName: 'inkless', since: 0 })
+expectAssignable<ReplayFailedJobsOptions>({ retryDelayMs: 1000, dedupeWindowMs: 60_000 })
+expectError(replayFailedJobs(boss, { since: '1h' }))
+expectError(replayFailedJobs(boss, { retryDelaySeconds: 1 }))
+expectError(replayFailedJobs(42))
+const source = failedDeliveries('postgres://127.0.0.1/inkless', { event: 'link_viewed' })
+expectType<string>(source.name)

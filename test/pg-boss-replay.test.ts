@@ -1,6 +1,10 @@
 // Replaying dead-lettered deliveries: `replayFailedJobs` from @inkless-webhooks/pg-boss and
 // `inkless-webhooks replay --pg-boss`, against a real PostgreSQL, pg-boss and a worker.
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { createInklessWebhooks } from '@inkless-webhooks/core'
+import { inklessWebhooks } from '@inkless-webhooks/node'
 import {
   createInklessQueue,
   createInklessWorker,
@@ -72,20 +76,24 @@ async function deadLettered() {
     (await boss.findJobs<InklessJobData>(deadLetterQueueOf(queueName), { queued: true })).map(
       (j) => j.data,
     )
-  const deliver = async (tenant: string, event: string) => {
-    const body = eventBody(event)
-    const answer = await webhooks.handle({
+  const bodies = new Map<string, string>()
+  const post = (tenant: string, body: string) =>
+    webhooks.handle({
       method: 'POST',
       url: `/webhooks/${tenant}`,
       headers: signed(body),
       rawBody: body,
     })
+  const deliver = async (tenant: string, event: string) => {
+    const body = eventBody(event)
+    const answer = await post(tenant, body)
     expect(answer.status).toBe(200)
     await vi.waitFor(
       async () => expect((await deadLetters()).map((d) => d.rawBody)).toContain(body),
       WAIT,
     )
     const data = (await deadLetters()).find((d) => d.rawBody === body) as InklessJobData
+    bodies.set(jobIdOf(data.dedupeKey), body)
     return jobIdOf(data.dedupeKey)
   }
   const [a, b, c] = await Promise.all([
@@ -103,6 +111,8 @@ async function deadLettered() {
     ran,
     attempts,
     deadLetters,
+    bodies,
+    post,
     ids: { a, b, c, d } as Record<'a' | 'b' | 'c' | 'd', string>,
     between,
   }
@@ -112,7 +122,8 @@ const idsOf = (jobs: { id: string }[]) => jobs.map((j) => j.id).sort()
 
 describe('replayFailedJobs (pg-boss)', { timeout: 60_000 }, () => {
   it('by event, tenant, id and time; dryRun changes nothing; replayed jobs run once, with their full attempts', async () => {
-    const { boss, queueName, crm, ran, attempts, deadLetters, ids, between } = await deadLettered()
+    const { boss, queueName, crm, ran, attempts, deadLetters, ids, between, bodies, post } =
+      await deadLettered()
 
     const listed = await replayFailedJobs(boss, {
       queueName,
@@ -156,6 +167,9 @@ describe('replayFailedJobs (pg-boss)', { timeout: 60_000 }, () => {
     expect(
       await replayFailedJobs(boss, { queueName, tenant: 'acme', event: 'document_complete' }),
     ).toEqual([])
+    // The failed original keeps its id: Inkless's own retry of it is still a duplicate.
+    const again = await post('acme', bodies.get(ids.a) as string)
+    expect([again.status, again.body]).toEqual([200, expect.stringContaining('duplicate')])
     await new Promise((r) => setTimeout(r, 1500))
     expect(ran).toHaveLength(2)
   })
@@ -194,6 +208,34 @@ describe('inkless-webhooks replay --pg-boss', { timeout: 60_000 }, () => {
     expect(await deadLetters()).toHaveLength(2)
     await new Promise((r) => setTimeout(r, 1500))
     expect(ran).toHaveLength(2)
+  })
+
+  it('--to <url> --resign: sends the dead-lettered bodies to a receiver as new deliveries', async () => {
+    const { queueName, ids, deadLetters } = await deadLettered()
+    const received: string[] = []
+    const server = createServer(
+      inklessWebhooks({
+        secret: SECRET,
+        onEvent: (event) => void received.push(`${event.event} ${event.document_token}`),
+      }),
+    )
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    cleanup.push(() => new Promise((r) => server.close(r)))
+    const to = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    const sent = await cli(
+      ['replay', '--pg-boss', postgres.url, '--queue', queueName, '--event', 'link_viewed'].concat([
+        '--to',
+        to,
+        '--resign',
+      ]),
+      { env: { INKLESS_WEBHOOK_SECRET: SECRET } },
+    )
+    expect(sent.code).toBe(0)
+    expect(sent.stdout).toContain(`${ids.c} link_viewed  200 ok`)
+    expect(received).toEqual(['link_viewed a1b2c3d4e5f6'])
+    // The dead letters stay: this was a new delivery.
+    expect(await deadLetters()).toHaveLength(4)
   })
 
   it('says when PostgreSQL cannot be reached, in one line', async () => {

@@ -1,5 +1,9 @@
 import { createInklessWebhooks } from '@inkless-webhooks/core'
-import { createPostgresDedupeStore, poolTransaction } from '@inkless-webhooks/postgres'
+import {
+  createPostgresDedupeStore,
+  createPostgresTransactionalStore,
+  poolTransaction,
+} from '@inkless-webhooks/postgres'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { eventBody, SECRET, signed } from './support/deliveries.js'
@@ -84,5 +88,18 @@ describe('createPostgresDedupeStore when PostgreSQL is away', () => {
     await own.start()
     const other = createPostgresDedupeStore({ pool: poolOf(own.url), schema })
     await vi.waitFor(async () => expect(await other.claim('k')).toBe('done'), { timeout: 10_000 })
+  })
+})
+
+describe("transactional handling and respond: 'immediately'", () => {
+  it('throws when the instance is made, naming both options and what to do (before: silently answered after the commit)', () => {
+    const dedupe = createPostgresTransactionalStore({ pool })
+    const create = (respond?: 'immediately' | 'after-handlers') => () =>
+      createInklessWebhooks({ secret: SECRET, dedupe, respond })
+    expect(create('immediately')).toThrow(
+      /^inkless-webhooks: `respond: 'immediately'` does not apply with a transactional store \(`dedupe: createPostgresTransactionalStore\(…\)`\): .*drop `respond`/,
+    )
+    expect(create('after-handlers')).not.toThrow()
+    expect(create()).not.toThrow()
   })
 })

@@ -22,7 +22,8 @@ export interface ClaimInfo {
  * transaction the delivery runs in (`@inkless-webhooks/postgres`'s transactional store).
  * Core passes it back to `complete` (commit) or `release` (roll back), and answers only
  * once `complete` resolved: 200 then means committed, and a rejection is a 503 (Inkless
- * retries), with `respond: 'immediately'` too.
+ * retries), with `respond: 'immediately'` too (a store saying
+ * {@link DedupeStore.transactional} has it refused when the instance is made).
  */
 export interface ContextClaim<Extras extends object> {
   /** Claimed, as `'claimed'`. */
@@ -48,6 +49,12 @@ export interface DedupeStore<Extras extends object = object> {
   ): ClaimResult | ContextClaim<Extras> | Promise<ClaimResult | ContextClaim<Extras>>
   /** The handlers succeeded: later deliveries with this key are duplicates. */
   complete(key: string, claim?: ContextClaim<Extras>): void | Promise<void>
+  /**
+   * `true` for a store whose claims are {@link ContextClaim}s that commit in `complete`: its
+   * 200 means committed, so it is always sent after the handlers, and `createInklessWebhooks`
+   * refuses `respond: 'immediately'` with it.
+   */
+  readonly transactional?: boolean
   /** The handlers failed: forget the claim so Inkless's retry runs them again. */
   release(key: string, claim?: ContextClaim<Extras>): void | Promise<void>
 }

@@ -169,6 +169,15 @@ export function resolveOptions(options: InklessWebhooksOptions) {
       'inkless-webhooks: a `secret` function needs `tenant: (request) => string` to say whose secret to look up.',
     )
   }
+  const respondImmediately =
+    choiceOption('respond', options.respond, ['after-handlers', 'immediately']) === 'immediately'
+  // Its answer waits for the commit whatever `respond` says: 'immediately' would promise
+  // an early 200 (and handlers after it) that never happens.
+  if (respondImmediately && options.dedupe && options.dedupe.transactional === true) {
+    throw new TypeError(
+      "inkless-webhooks: `respond: 'immediately'` does not apply with a transactional store (`dedupe: createPostgresTransactionalStore(…)`): its 200 means committed, so it is always sent after the handlers and the commit; drop `respond`.",
+    )
+  }
   const now = options.now ?? Date.now
   return {
     now,
@@ -189,8 +198,7 @@ export function resolveOptions(options: InklessWebhooksOptions) {
     toleranceMs: renamedOption(options, 'toleranceMs', 'toleranceSeconds', undefined, {
       aliasInSeconds: true,
     }),
-    respondImmediately:
-      choiceOption('respond', options.respond, ['after-handlers', 'immediately']) === 'immediately',
+    respondImmediately,
     store:
       options.queue || options.dedupe === false
         ? undefined

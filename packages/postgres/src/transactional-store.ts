@@ -7,8 +7,14 @@ import {
   transactionalParts,
 } from './transaction.js'
 
-/** The store of transactional handling: each claim is an open transaction holding the delivery's row. */
-export type PostgresTransactionalStore<Tx> = DedupeStore<TransactionContext<Tx>>
+/**
+ * The store of transactional handling: each claim is an open transaction holding the
+ * delivery's row, so it is `transactional` (core refuses `respond: 'immediately'` with it).
+ */
+export type PostgresTransactionalStore<Tx> = DedupeStore<TransactionContext<Tx>> & {
+  /** Always `true`: the answer comes after the commit. */
+  readonly transactional: true
+}
 
 /** Why the work gave up its transaction (rolled back on purpose, not an error of PostgreSQL). */
 const ROLLED_BACK = Symbol('rolled back')
@@ -21,7 +27,7 @@ const ROLLED_BACK = Symbol('rolled back')
  * rolls back everything (the connection dies), and Inkless's retry runs on a clean slate. A
  * duplicate arriving while the delivery's transaction is open waits for its row up to half
  * of `timeoutMs`, then gets 409; `stale` and `documentStatus` order the document's events.
- * `respond: 'immediately'` does not apply: 200 means committed.
+ * `respond: 'immediately'` with it throws when the instance is made: 200 means committed.
  */
 export function createPostgresTransactionalStore<Tx = Queryable>(
   options: TransactionalOptions<Tx>,
@@ -91,6 +97,7 @@ export function createPostgresTransactionalStore<Tx = Queryable>(
   }
 
   return {
+    transactional: true,
     claim,
     complete: (_key, claimed) => end(claimed, true),
     release: (_key, claimed) => end(claimed, false),

@@ -16,6 +16,7 @@ import {
   runDeliveryInTransaction,
   type SkippedDelivery,
   schemaSql,
+  type TransactionContext,
 } from '@inkless-webhooks/postgres'
 import pg from 'pg'
 import { expectAssignable, expectError, expectType } from 'tsd'
@@ -90,6 +91,9 @@ expectType<PostgresTransactionalStore<pg.PoolClient>>(transactional)
 expectType<PostgresTransactionalStore<Queryable>>(
   createPostgresTransactionalStore({ pool: plainPool }),
 )
+// It says it is transactional (core refuses `respond: 'immediately'` with it, at runtime).
+expectType<true>(transactional.transactional)
+expectAssignable<DedupeStore<TransactionContext<pg.PoolClient>>>(transactional)
 const webhooks = createInklessWebhooks({
   secret: 's',
   dedupe: transactional,

@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type RequestListener, type Server } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { createInklessWebhooks, type InklessWebhooksOptions } from '@inkless-webhooks/core'
 import { inklessWebhooks as expressWebhooks } from '@inkless-webhooks/express'
 import fastifyDefault, { inklessWebhooks as fastifyWebhooks } from '@inkless-webhooks/fastify'
@@ -18,6 +21,7 @@ import { eventBody, SECRET, signed } from './support/deliveries.js'
 import { send } from './support/http.js'
 
 const servers: Server[] = []
+const execute = promisify(execFile)
 afterEach(async () => {
   for (const server of servers.splice(0)) {
     server.closeAllConnections()
@@ -283,6 +287,28 @@ describe('fastify', () => {
       const app = Fastify()
       app.register(fastifyWebhooks, options() as never)
       await expect(app.ready()).rejects.toThrow(/needs a `path`/)
+    })
+
+    // In a process of its own: the warning is once per process, and Node prints it.
+    it('warns once per process through Node (a DeprecationWarning naming the new form); the new form does not; --no-deprecation silences it', async () => {
+      const fixture = fileURLToPath(new URL('./fixtures/fastify-deprecated.mjs', import.meta.url))
+      const stderrOf = async (form: 'old' | 'option' | 'new', flags: string[] = []) => {
+        const { stdout, stderr } = await execute(process.execPath, [...flags, fixture, form])
+        expect(stdout).toBe('done\n')
+        return stderr
+      }
+      const old = await stderrOf('old')
+      expect(old.match(/DeprecationWarning/g)).toHaveLength(1)
+      expect(old).toMatch(
+        /\(node:\d+\) \[INKLESS_FASTIFY_REGISTER\] DeprecationWarning: @inkless-webhooks\/fastify: registering inklessWebhooks itself with options is deprecated; register the plugin it returns: app\.register\(inklessWebhooks\(\{ path, … \}\)\) or app\.register\(inklessWebhooks\(webhooks, \{ path \}\)\)/,
+      )
+      const option = await stderrOf('option')
+      expect(option.match(/DeprecationWarning/g)).toHaveLength(1)
+      expect(option).toMatch(
+        /\[INKLESS_FASTIFY_WEBHOOKS_OPTION\] DeprecationWarning: @inkless-webhooks\/fastify: the `webhooks` option is deprecated; pass the instance first: inklessWebhooks\(webhooks, \{ path \}\)/,
+      )
+      expect(await stderrOf('new')).toBe('')
+      expect(await stderrOf('old', ['--no-deprecation'])).toBe('')
     })
   })
 })

@@ -145,6 +145,17 @@ async function serve(
   )
 }
 
+const warned = new Set<string>()
+/**
+ * A deprecated form's warning, once per process per form, through Node's own channel:
+ * printed once, seen by `process.on('warning')`, silenced by `--no-deprecation`.
+ */
+function deprecated(code: string, message: string): void {
+  if (warned.has(code)) return
+  warned.add(code)
+  process.emitWarning(`@inkless-webhooks/fastify: ${message}`, 'DeprecationWarning', code)
+}
+
 // The deprecated `webhooks` option: the instance it names, with core options beside it
 // refused (they would be silently ignored).
 function fromWebhooksOption(options: InklessFastifyOptions): InklessFastifyOptions {
@@ -196,7 +207,17 @@ function inklessWebhooksFactory(
   second?: Partial<FastifyAdapterOptions> | InklessFastifyOptions,
 ): InklessFastifyPlugin | Promise<void> {
   if (isFastifyInstance(optionsOrInstance)) {
+    deprecated(
+      'INKLESS_FASTIFY_REGISTER',
+      'registering inklessWebhooks itself with options is deprecated; register the plugin it returns: app.register(inklessWebhooks({ path, … })) or app.register(inklessWebhooks(webhooks, { path })).',
+    )
     return registeredWithOptions(optionsOrInstance, { ...second } as InklessFastifyOptions)
+  }
+  if (!isInklessWebhooks(optionsOrInstance) && optionsOrInstance?.webhooks !== undefined) {
+    deprecated(
+      'INKLESS_FASTIFY_WEBHOOKS_OPTION',
+      'the `webhooks` option is deprecated; pass the instance first: inklessWebhooks(webhooks, { path }).',
+    )
   }
   return createPlugin(optionsOrInstance, second)
 }

@@ -342,6 +342,39 @@ describe('packed packages installed with npm', () => {
     }
   })
 
+  // The queue packages are optional peers of the testing kit: without them, one line naming
+  // what to install.
+  it('@inkless-webhooks/testing alone: replay --bullmq and --pg-boss say what to install', {
+    timeout: 60_000,
+  }, async () => {
+    const app = mkdtempSync(join(tmpdir(), 'inkless-testing-alone-'))
+    try {
+      const kit = packed.filter((p) => ['core', 'testing'].includes(p.dir))
+      await npmInstall(
+        app,
+        kit.map((p) => p.tarball),
+      )
+      for (const [flag, url] of [
+        ['bullmq', 'redis://127.0.0.1:1'],
+        ['pg-boss', 'postgres://127.0.0.1:1/x'],
+      ] as const) {
+        const cli = join(app, 'node_modules/.bin/inkless-webhooks')
+        const failed = await run(cli, ['replay', `--${flag}`, url, '--dry-run'], { cwd: app }).then(
+          () => undefined,
+          (error: { code?: number; stderr?: string }) => error,
+        )
+        const name = `@inkless-webhooks/${flag}`
+        expect(failed?.code).toBe(2)
+        // The line, then the command's usage.
+        expect(failed?.stderr?.split('\n')[0]).toBe(
+          `inkless-webhooks: --${flag} needs ${name}: npm install ${name}`,
+        )
+      }
+    } finally {
+      rmSync(app, { recursive: true, force: true })
+    }
+  })
+
   // npm serves Nest 12 (the install above); Nest 11 still installs and is still in use: the
   // README example, then Express and Fastify with and without rawBody (test/fixtures).
   it('runs @inkless-webhooks/nestjs on Nest 11 too', { timeout: 120_000 }, async () => {

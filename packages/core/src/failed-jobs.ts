@@ -81,7 +81,14 @@ export function failedJobMatcher(
 }
 
 /** Orders failed jobs newest failure first, in place. */
-export const newestFailureFirst = <T extends { failed: FailedJob }>(found: T[]): T[] =>
+export const newestFailureFirst = <
+  T extends {
+    /** The job, as the replay found it. */
+    failed: FailedJob
+  },
+>(
+  found: T[],
+): T[] =>
   found.sort((a, b) => (b.failed.failedAt?.getTime() ?? 0) - (a.failed.failedAt?.getTime() ?? 0))
 
 /**
@@ -89,7 +96,12 @@ export const newestFailureFirst = <T extends { failed: FailedJob }>(found: T[]):
  * the failed jobs `find` finds on what `open` connects (its `close` disconnects), in `find`'s
  * order.
  */
-export function createFailedDeliveries<T extends { close(): Promise<void> }>(
+export function createFailedDeliveries<
+  T extends {
+    /** Disconnects. */
+    close(): Promise<void>
+  },
+>(
   name: string,
   open: () => Promise<T>,
   find: (at: T) => Promise<readonly { failed: FailedJob }[]>,

@@ -261,6 +261,10 @@ describe('worker: createInklessWorker', () => {
       'inkless-webhooks: unknown option "closeTimeout"; did you mean "closeTimeoutMs"?',
     )
     expect(create({ ratelimit: { max: 1, durationMs: 1000 } })).toThrow('did you mean "rateLimit"?')
+    // BullMQ's own limiter says `duration`: ours would quietly be 1 ms, no limit at all.
+    expect(create({ rateLimit: { max: 1, duration: 1000 } })).toThrow(
+      'inkless-webhooks: unknown option "rateLimit.duration"; did you mean "rateLimit.durationMs"?',
+    )
   })
 
   it('a handler failing its first two attempts is processed on the third; onError hears each failure', async () => {

@@ -121,6 +121,13 @@ describe('a pg-boss worker’s options', () => {
       'inkless-webhooks: unknown option "queue"; did you mean "queueName"?',
     )
     await expect(start({ closeTimeout: 5000 })).rejects.toThrow('did you mean "closeTimeoutMs"?')
+    // pg-boss's own work() options are not ours: a seconds name we do not take, a misspelling.
+    await expect(start({ work: { pollingInterval: 1000 } })).rejects.toThrow(
+      'inkless-webhooks: unknown option "work.pollingInterval"; did you mean "work.pollingIntervalMs"?',
+    )
+    await expect(start({ work: { batchsize: 1 } })).rejects.toThrow(
+      'did you mean "work.batchSize"?',
+    )
   })
 })
 

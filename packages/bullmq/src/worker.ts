@@ -1,5 +1,5 @@
 import type { ListenerMethods } from '@inkless-webhooks/core'
-import { positiveOption } from '@inkless-webhooks/core/adapter'
+import { checkOptionNames, positiveOption } from '@inkless-webhooks/core/adapter'
 import {
   createWorkerBase,
   type JobContext,
@@ -65,6 +65,12 @@ const OWN_OPTIONS: WorkerOptionNames<InklessWorkerOptions> = {
   worker: true,
 }
 
+// BullMQ's limiter says `duration`: given here, ours would quietly default to 1 ms.
+const RATE_LIMIT_OPTIONS = Object.keys({ max: true, durationMs: true } satisfies Record<
+  keyof RateLimit,
+  true
+>)
+
 /** A running worker: add listeners, reach the BullMQ worker, close it. */
 export interface InklessWorker extends ListenerMethods<JobContext> {
   /** The BullMQ worker, for its events and metrics. */
@@ -96,6 +102,7 @@ export function createInklessWorker(options: InklessWorkerOptions): InklessWorke
     OWN_OPTIONS,
   )
   assertRedisClient('createInklessWorker: connection', options.connection)
+  if (options.rateLimit) checkOptionNames(options.rateLimit, RATE_LIMIT_OPTIONS, 'rateLimit')
   const limiter = options.rateLimit && {
     max: positiveOption('rateLimit.max', options.rateLimit.max, 1, INTEGER),
     duration: positiveOption('rateLimit.durationMs', options.rateLimit.durationMs, 1, INTEGER),

@@ -12,6 +12,7 @@ import { type AnyInklessWebhooks, type InklessWebhooks, isInklessWebhooks } from
 
 export { type BodySource, type ConsumedBody, consumedBody, wholeBody } from './body.js'
 export {
+  checkOptionNames,
   type PositiveOptionRule,
   positiveOption,
   type RenamedOptionRule,

@@ -109,18 +109,20 @@ function meantOption(key: string, known: readonly string[]): string | undefined 
 }
 
 /**
- * Throws a `TypeError` for the first key of `options` that is neither in `known` nor a
- * callback (`on…`, checked by name elsewhere), with the option it is close to, if any.
+ * Throws a `TypeError` for the first key of `options` that is not in `known`, with the
+ * option it is close to, if any. At the top level (no `within`) callbacks (`on…`, checked by
+ * name elsewhere) pass; `within` names the option holding a nested object (`rateLimit`).
  */
-export function checkOptionNames(options: object, known: readonly string[]): void {
+export function checkOptionNames(options: object, known: readonly string[], within?: string): void {
   for (const key of Object.keys(options)) {
-    if (/^on[A-Z]/.test(key) || known.includes(key)) continue
+    if ((within === undefined && /^on[A-Z]/.test(key)) || known.includes(key)) continue
     const meant = meantOption(key, known)
+    const name = (option: string) => (within === undefined ? option : `${within}.${option}`)
     throw new TypeError(
-      `inkless-webhooks: unknown option "${key}"${
+      `inkless-webhooks: unknown option "${name(key)}"${
         meant === undefined
-          ? `. Options are ${known.join(', ')}, and the callbacks (on…).`
-          : `; did you mean "${meant}"?`
+          ? `. Options are ${known.map(name).join(', ')}${within === undefined ? ', and the callbacks (on…)' : ''}.`
+          : `; did you mean "${name(meant)}"?`
       }`,
     )
   }

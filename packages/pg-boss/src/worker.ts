@@ -1,5 +1,5 @@
 import { type ListenerMethods, parseEvent } from '@inkless-webhooks/core'
-import { renamedOption } from '@inkless-webhooks/core/adapter'
+import { checkOptionNames, renamedOption } from '@inkless-webhooks/core/adapter'
 import {
   createWorkerBase,
   type JobContext,
@@ -139,8 +139,21 @@ const INTERVALS = [
   ['heartbeatRefreshMs', 'heartbeatRefreshSeconds', 0, undefined],
 ] as const
 
+// pg-boss's own work() names (in seconds, or ones we set) are not ours: refused, not ignored.
+const WORK_OPTIONS = Object.keys({
+  batchSize: true,
+  localConcurrency: true,
+  pollingIntervalMs: true,
+  notifyPollingIntervalMs: true,
+  heartbeatRefreshMs: true,
+  pollingIntervalSeconds: true,
+  notifyPollingIntervalSeconds: true,
+  heartbeatRefreshSeconds: true,
+} satisfies Record<keyof InklessWorkOptions, true>)
+
 /** pg-boss's `work()` options from ours: the defaults, durations converted to seconds. */
 function pgBossWork(work: InklessWorkOptions = {}): WorkOptions {
+  checkOptionNames(work, WORK_OPTIONS, 'work')
   const result: WorkOptions = {
     batchSize: work.batchSize ?? 4,
     localConcurrency: work.localConcurrency ?? 2,

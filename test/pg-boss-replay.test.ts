@@ -238,12 +238,21 @@ describe('inkless-webhooks replay --pg-boss', { timeout: 60_000 }, () => {
     expect(await deadLetters()).toHaveLength(4)
   })
 
-  it('says when PostgreSQL cannot be reached, in one line', async () => {
-    const down = await cli(['replay', '--pg-boss', `postgres://127.0.0.1:${await freePort()}/x`])
+  it('says when PostgreSQL cannot be reached, in one line without the password; an unknown queue', async () => {
+    const port = await freePort()
+    const down = await cli(['replay', '--pg-boss', `postgres://inkless:s3cret@127.0.0.1:${port}/x`])
     expect(down.code).toBe(1)
     expect(down.stderr).toMatch(
-      /^inkless-webhooks: cannot re-run the failed jobs at postgres:\/\/127\.0\.0\.1:\d+\/x: .*ECONNREFUSED/,
+      /^inkless-webhooks: cannot re-run the failed jobs at postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/x: .*ECONNREFUSED/,
     )
+    expect(down.stderr).not.toContain('s3cret')
     expect(down.stderr.trim().split('\n')).toHaveLength(1)
+    // pg-boss's schema installed, no such queue.
+    const boss = new PgBoss({ connectionString: postgres.url, max: 1 })
+    await boss.start()
+    await boss.stop({ graceful: false, timeout: 1000 })
+    const unknown = await cli(['replay', '--pg-boss', postgres.url, '--queue', 'nope', '--dry-run'])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr.trim().split('\n')).toEqual([expect.stringMatching(/nope\.dead-letter/)])
   })
 })

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { signPayload } from '@inkless-webhooks/core'
+import { redactUrl } from './explain.js'
 import { inklessTimestamp } from './fixtures.js'
 import { type Delivery, post, type SendOptions } from './send.js'
 
@@ -243,7 +244,9 @@ export async function replayFailedJobs(
   try {
     return await loaded.replayFailedJobs(url, filter)
   } catch (error) {
-    throw new Error(`cannot re-run the failed jobs at ${url}: ${(error as Error).message}`)
+    throw new Error(
+      `cannot re-run the failed jobs at ${redactUrl(url)}: ${(error as Error).message}`,
+    )
   }
 }
 

@@ -31,13 +31,20 @@ afterAll(async () => {
 
 let queues = 0
 
-/** Two receivers and two workers on one fresh queue. */
-async function fleet(adapters: [string, string], server: RedisServer, workerEnv = {}) {
+/** Two receivers and two workers on one fresh queue; `firstWorkerEnv` for the first worker only. */
+async function fleet(
+  adapters: [string, string],
+  server: RedisServer,
+  workerEnv = {},
+  firstWorkerEnv = {},
+) {
   const env = { REDIS_URL: server.url, QUEUE: `fleet-${++queues}` }
   const [receivers, workers] = await Promise.all([
     Promise.all(adapters.map((a) => start('bullmq-receiver.mjs', [a], env, /^listening /))),
     Promise.all(
-      [1, 2].map(() => start('bullmq-worker.mjs', [], { ...env, ...workerEnv }, /^ready$/)),
+      [firstWorkerEnv, {}].map((own) =>
+        start('bullmq-worker.mjs', [], { ...env, ...workerEnv, ...own }, /^ready$/),
+      ),
     ),
   ])
   return {
@@ -72,24 +79,23 @@ describe('queue mode across processes', { timeout: 120_000 }, () => {
 
   it('a worker SIGKILLed mid-run: every event processed; only jobs it had in flight run twice', async () => {
     const CONCURRENCY = 64
-    // Stall detection within a second or two instead of BullMQ's default 30 s lock.
-    const f = await fleet(['node', 'express'], redis, {
-      HANDLER_MS: '300',
-      LOCK_MS: '2000',
-      CONCURRENCY: String(CONCURRENCY),
-    })
     const { bodies, unique } = plan(FAULT_ENVELOPES)
+    // Stall detection within a second or two instead of BullMQ's default 30 s lock. The
+    // doomed worker kills itself once an eighth of the events are done, with jobs running.
+    const f = await fleet(
+      ['node', 'express'],
+      redis,
+      { HANDLER_MS: '300', LOCK_MS: '2000', CONCURRENCY: String(CONCURRENCY) },
+      { SIGKILL_AFTER: String(Math.ceil(unique / 8)) },
+    )
     const sending = deliverAll(bodies, f.urls, { concurrency: 64 })
     const [doomed, survivor] = f.workers as [FixtureProcess, FixtureProcess]
-    const running = () => doomed.said('start').length - doomed.said('completed').length
-    await vi.waitFor(
-      () => {
-        expect(doomed.said('completed').length).toBeGreaterThan(unique / 8)
-        expect(running()).toBeGreaterThanOrEqual(8)
-      },
-      { timeout: 30_000, interval: 5 },
-    )
-    await doomed.stop('SIGKILL')
+    await vi.waitFor(() => expect(doomed.exited).toBe('SIGKILL'), {
+      timeout: 30_000,
+      interval: 5,
+    })
+    await doomed.ended()
+    const killedAt = Number(doomed.said('sigkill')[0])
     const completed = new Set(doomed.said('completed'))
     const inFlight = new Set(doomed.said('start').filter((id) => !completed.has(id)))
     expect([...(await sending).keys()]).toEqual([200])
@@ -101,19 +107,35 @@ describe('queue mode across processes', { timeout: 120_000 }, () => {
     // Runs that started twice: the killed worker's jobs, taken over after stall detection.
     const starts = [...doomed.said('start'), ...survivor.said('start')]
     const restarted = new Set(starts.filter((id, i) => starts.indexOf(id) !== i))
+    // On a loaded machine a live worker's lock renewal can come late too: BullMQ's stall check
+    // then runs that job again, which the kill did not cause. Such a job is one the survivor
+    // had started before its stall check moved it, or one moved before the kill.
+    const lapsed = new Set(
+      [...doomed.lines, ...survivor.lines]
+        .filter((l) => l.startsWith('stalled '))
+        .map((l) => l.split(' '))
+        .filter(([, id, at]) => {
+          const stalledLine = survivor.lines.indexOf(`stalled ${id} ${at}`)
+          const startedBefore = survivor.lines.indexOf(`start ${id}`)
+          return Number(at) < killedAt || (startedBefore >= 0 && startedBefore < stalledLine)
+        })
+        .map(([, id]) => id as string),
+    )
+    const explained = (id: string) => inFlight.has(id) || lapsed.has(id)
     // Handlers that ran to the end twice: killed after the handler, before BullMQ recorded it.
     const twice = [...doomed.lines, ...survivor.lines]
       .filter((l) => l.startsWith('handled '))
       .map((l) => l.split(' '))
       .filter(([, key]) => (f.handled().get(key as string) ?? 0) > 1)
       .map(([, , jobId]) => jobId as string)
+    expect(inFlight.size).toBeGreaterThan(8)
     expect(inFlight.size).toBeLessThanOrEqual(CONCURRENCY)
     expect(restarted.size).toBeGreaterThan(0)
-    expect([...restarted].filter((id) => !inFlight.has(id))).toEqual([])
-    expect(twice.filter((id) => !inFlight.has(id))).toEqual([])
+    expect([...restarted].filter((id) => !explained(id))).toEqual([])
+    expect(twice.filter((id) => !explained(id))).toEqual([])
     expect(Math.max(...f.handled().values())).toBeLessThanOrEqual(2)
     report(
-      `SIGKILL: ${bodies.length} deliveries, ${unique} unique; the killed worker had ${inFlight.size} jobs in flight: ${restarted.size} re-run by the survivor, ${new Set(twice).size} of those ran their handler to the end twice`,
+      `SIGKILL: ${bodies.length} deliveries, ${unique} unique; the killed worker had ${inFlight.size} jobs in flight: ${restarted.size} re-run by the survivor, ${new Set(twice).size} of those ran their handler to the end twice; ${[...restarted].filter((id) => !inFlight.has(id)).length} others re-run after a live worker's lock lapsed`,
     )
   })
 

@@ -1,7 +1,6 @@
 // Queue mode as deployed: receiver and worker processes started from test/fixtures, and the
 // seeded delivery plans they are sent.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { planEnvelopes } from '@inkless-webhooks/testing'
@@ -12,7 +11,11 @@ import { SECRET } from './deliveries.js'
 /** A fixture in its own process, printing lines; `lines` keeps them all. */
 export class FixtureProcess {
   readonly lines: string[] = []
-  private constructor(private readonly child: ChildProcess) {}
+  /** Resolves once the process has ended and every line it printed has been read. */
+  private readonly closed: Promise<unknown>
+  private constructor(private readonly child: ChildProcess) {
+    this.closed = new Promise((resolve) => child.once('close', resolve))
+  }
 
   /** Starts `test/fixtures/<fixture>` and resolves once it prints a line matching `ready`. */
   static async start(
@@ -60,16 +63,17 @@ export class FixtureProcess {
     this.child.kill(signal)
   }
 
-  /** Resolves once the process has ended. */
+  /**
+   * Resolves once the process has ended and its output is read: 'exit' can come before the
+   * last lines still in the pipe.
+   */
   async ended(): Promise<void> {
-    if (this.exited === undefined) await once(this.child, 'exit')
+    await this.closed
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.exited !== undefined) return
-    const exited = once(this.child, 'exit')
-    this.child.kill(signal)
-    await exited
+    if (this.exited === undefined) this.child.kill(signal)
+    await this.closed
   }
 }
 

@@ -9,9 +9,13 @@ import { SECRET } from './deliveries.js'
 export async function deliverAll(
   bodies: readonly string[],
   urls: () => readonly string[],
-  { concurrency = 64, maxAttempts = 400 } = {},
+  {
+    concurrency = 64,
+    maxAttempts = 400,
+    // Pass a map to watch the answers as they come (the count of each status so far).
+    statuses = new Map<number, number>(),
+  } = {},
 ): Promise<Map<number, number>> {
-  const statuses = new Map<number, number>()
   let next = 0
   const worker = async () => {
     while (next < bodies.length) {

@@ -1,16 +1,13 @@
 // Replaying failed jobs (issue 20): `replayFailedJobs` from @inkless-webhooks/bullmq and
 // `inkless-webhooks replay --bullmq`, against a real redis-server, BullMQ and a worker.
-import { once } from 'node:events'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createInklessWorker, inklessQueue, replayFailedJobs } from '@inkless-webhooks/bullmq'
 import { createInklessWebhooks } from '@inkless-webhooks/core'
-import { inklessWebhooks } from '@inkless-webhooks/node'
 import { Queue } from 'bullmq'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { cli } from './support/cli.js'
 import { eventBody, SECRET, signed } from './support/deliveries.js'
 import { freePort } from './support/ports.js'
+import { recordingReceiver } from './support/receiver.js'
 import { RedisServer } from './support/redis.js'
 
 let redis: RedisServer
@@ -142,17 +139,8 @@ describe('inkless-webhooks replay --bullmq', () => {
 
   it("--to <url> --resign: sends the failed jobs' bodies to a receiver as new deliveries", async () => {
     const { queue, ids } = await failedSet()
-    const received: string[] = []
-    const server = createServer(
-      inklessWebhooks({
-        secret: SECRET,
-        onEvent: (event) => void received.push(`${event.event} ${event.document_token}`),
-      }),
-    )
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    cleanup.push(() => new Promise((r) => server.close(r)))
-    const to = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    const { url: to, received, close } = await recordingReceiver()
+    cleanup.push(close)
     const sent = await cli(
       [
         'replay',

@@ -1,10 +1,6 @@
 // Replaying dead-lettered deliveries: `replayFailedJobs` from @inkless-webhooks/pg-boss and
 // `inkless-webhooks replay --pg-boss`, against a real PostgreSQL, pg-boss and a worker.
-import { once } from 'node:events'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createInklessWebhooks } from '@inkless-webhooks/core'
-import { inklessWebhooks } from '@inkless-webhooks/node'
 import {
   createInklessQueue,
   createInklessWorker,
@@ -19,6 +15,7 @@ import { cli } from './support/cli.js'
 import { eventBody, SECRET, signed } from './support/deliveries.js'
 import { freePort } from './support/ports.js'
 import { PostgresServer } from './support/postgres.js'
+import { recordingReceiver } from './support/receiver.js'
 
 let postgres: PostgresServer
 const cleanup: (() => Promise<unknown>)[] = []
@@ -212,17 +209,8 @@ describe('inkless-webhooks replay --pg-boss', { timeout: 60_000 }, () => {
 
   it('--to <url> --resign: sends the dead-lettered bodies to a receiver as new deliveries', async () => {
     const { queueName, ids, deadLetters } = await deadLettered()
-    const received: string[] = []
-    const server = createServer(
-      inklessWebhooks({
-        secret: SECRET,
-        onEvent: (event) => void received.push(`${event.event} ${event.document_token}`),
-      }),
-    )
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    cleanup.push(() => new Promise((r) => server.close(r)))
-    const to = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    const { url: to, received, close } = await recordingReceiver()
+    cleanup.push(close)
     const sent = await cli(
       ['replay', '--pg-boss', postgres.url, '--queue', queueName, '--event', 'link_viewed'].concat([
         '--to',

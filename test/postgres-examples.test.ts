@@ -23,11 +23,11 @@ describe.each(['pg', 'kysely', 'drizzle'])('examples/postgres/%s.js', (name) => 
   it('runs the listeners in the delivery transaction: out-of-order events keep the newest status, a duplicate runs nothing', async () => {
     const database = `example_${name}`
     await admin.query(`CREATE DATABASE ${database}`)
-    const { url, lines } = await startExample(`${name}.js`, {
+    const { url, stdout } = await startExample(`${name}.js`, {
       DATABASE_URL: `${server.url.replace(/\/postgres$/, '')}/${database}`,
     })
     expect(await playOutOfOrder(url)).toEqual(['200 ok', '200 ok', '200 ok', '200 duplicate'])
-    await vi.waitFor(() => expect(lines.slice(1)).toEqual(PRINTED))
+    await vi.waitFor(() => expect(stdout).toEqual(PRINTED))
     const db = new pg.Client(`${server.url.replace(/\/postgres$/, '')}/${database}`)
     await db.connect()
     try {

@@ -28,8 +28,15 @@ export class Example {
   /** `node ...args`, ready once a line matches `ready`, whose first group is its URL. */
   static async spawn(
     args: string[],
-    options: { cwd: string; env: Record<string, string>; ready: RegExp },
+    options: {
+      cwd: string
+      // An undefined value removes the variable from the child's environment.
+      env: Record<string, string | undefined>
+      ready: RegExp
+      startTimeoutMs?: number
+    },
   ): Promise<Example> {
+    const startTimeoutMs = options.startTimeoutMs ?? 15_000
     const child = spawn(process.execPath, args, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
@@ -38,8 +45,8 @@ export class Example {
     const example = new Example(child)
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`${args[0]} did not start within 15 s`)),
-        15_000,
+        () => reject(new Error(`${args[0]} did not start within ${startTimeoutMs / 1000} s`)),
+        startTimeoutMs,
       )
       child.once('exit', (code) =>
         reject(new Error(`${args.join(' ')} exited with ${code}: ${example.lines.join('\n')}`)),

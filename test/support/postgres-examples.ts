@@ -1,47 +1,28 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { createTestEvent, sendWebhook } from '@inkless-webhooks/testing'
 import { SECRET } from './deliveries.js'
+import { Example } from './examples.js'
 
-const root = join(import.meta.dirname, '../..')
-const running: ChildProcess[] = []
+const running: Example[] = []
 
-/** Kills every example still running. */
+/** Stops every example still running. */
 export async function stopExamples() {
-  await Promise.all(
-    running.splice(0).map(async (child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGKILL')
-      await once(child, 'exit')
-    }),
-  )
+  await Promise.all(running.splice(0).map((example) => example.stop()))
 }
 
-/** Starts `node <file>` in examples/postgres; its stdout lines, once it listens. */
+/**
+ * Starts `node <file>` in examples/postgres, once it listens: its URL and what it prints. PGlite
+ * (no DATABASE_URL) takes seconds to start, more beside the rest of the suite.
+ */
 export async function startExample(file: string, env: Record<string, string | undefined>) {
-  const child = spawn(process.execPath, [file], {
-    cwd: join(root, 'examples/postgres'),
-    env: { ...process.env, INKLESS_WEBHOOK_SECRET: SECRET, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const example = await Example.spawn([file], {
+    cwd: join(import.meta.dirname, '../../examples/postgres'),
+    env: { INKLESS_WEBHOOK_SECRET: SECRET, PORT: '0', ...env },
+    ready: /^listening on (\S+)/,
+    startTimeoutMs: 50_000,
   })
-  running.push(child)
-  const lines: string[] = []
-  const errors: string[] = []
-  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) =>
-    errors.push(l),
-  )
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) =>
-      reject(new Error(`${file} exited with ${code}: ${errors.join('\n')}`)),
-    )
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      lines.push(line)
-      if (line.startsWith('listening on ')) resolve(line.slice('listening on '.length))
-    })
-  })
-  return { url, lines, errors }
+  running.push(example)
+  return example
 }
 
 /** One document's lifecycle, sent out of order and with a duplicate; what each send got. */
